@@ -15,13 +15,11 @@
 #include "utils/float.h"
 
 void
-annqa_box_check(const BOX *b, const char *fn)
+annqa_box_not_finite(const char *fn)
 {
-	if (!isfinite(b->low.x) || !isfinite(b->low.y) ||
-		!isfinite(b->high.x) || !isfinite(b->high.y))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s: box coordinates must be finite", fn)));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: box coordinates must be finite", fn)));
 }
 
 /* Read a COCO [x, y, w, h] array: 4 finite numbers, w and h >= 0. */
@@ -94,11 +92,16 @@ box_iou_common(FunctionCallInfo fcinfo, bool crowd)
 	AnnqaBox	ka,
 				kb;
 
+	double		v;
+
 	annqa_box_check(a, "annqa.iou");
 	annqa_box_check(b, "annqa.iou");
 	ka = annqa_box_from_pg(a);
 	kb = annqa_box_from_pg(b);
-	PG_RETURN_FLOAT8(annqa_check_result(annqa_geom_box_iou(&ka, &kb, crowd), "annqa.iou"));
+	v = annqa_geom_box_iou(&ka, &kb, crowd);
+	if (unlikely(isnan(v - v)))
+		annqa_check_result(v, "annqa.iou");
+	PG_RETURN_FLOAT8(v);
 }
 
 PG_FUNCTION_INFO_V1(annqa_box_iou);

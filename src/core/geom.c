@@ -30,29 +30,6 @@ annqa_geom_xywh_iou(const double a[4], const double b[4], bool crowd)
 }
 
 double
-annqa_geom_box_iou(const AnnqaBox *a, const AnnqaBox *b, bool crowd)
-{
-	double		iw,
-				ih,
-				inter,
-				aa,
-				u;
-
-	iw = fmin(a->hx, b->hx) - fmax(a->lx, b->lx);
-	if (!(iw > 0))
-		return 0.0;
-	ih = fmin(a->hy, b->hy) - fmax(a->ly, b->ly);
-	if (!(ih > 0))
-		return 0.0;
-	inter = iw * ih;
-	aa = (a->hx - a->lx) * (a->hy - a->ly);
-	u = crowd ? aa : aa + (b->hx - b->lx) * (b->hy - b->ly) - inter;
-	if (!isfinite(u))
-		return NAN;				/* overflow: the caller reports it */
-	return inter / u;
-}
-
-double
 annqa_geom_box_giou(const AnnqaBox *a, const AnnqaBox *b)
 {
 	double		iw,

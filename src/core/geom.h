@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <math.h>
 
 /* An axis-aligned box in corner form, lx <= hx and ly <= hy. */
 typedef struct AnnqaBox
@@ -31,8 +32,26 @@ typedef struct AnnqaRBox
  */
 extern double annqa_geom_xywh_iou(const double a[4], const double b[4], bool crowd);
 
-/* The same for corner-form boxes. */
-extern double annqa_geom_box_iou(const AnnqaBox *a, const AnnqaBox *b, bool crowd);
+/* The same for corner-form boxes (inline: it is the hottest function). */
+static inline double
+annqa_geom_box_iou(const AnnqaBox *a, const AnnqaBox *b, bool crowd)
+{
+	double		iw = (a->hx < b->hx ? a->hx : b->hx) - (a->lx > b->lx ? a->lx : b->lx);
+	double		ih,
+				inter,
+				aa,
+				u;
+
+	if (!(iw > 0))
+		return 0.0;
+	ih = (a->hy < b->hy ? a->hy : b->hy) - (a->ly > b->ly ? a->ly : b->ly);
+	if (!(ih > 0))
+		return 0.0;
+	inter = iw * ih;
+	aa = (a->hx - a->lx) * (a->hy - a->ly);
+	u = crowd ? aa : aa + (b->hx - b->lx) * (b->hy - b->ly) - inter;
+	return inter / u;			/* u overflows to inf: 0 or NaN, the caller checks */
+}
 
 /*
  * Generalised IoU (Rezatofighi et al. 2019): IoU - (C - U) / C, with C the
