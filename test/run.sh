@@ -40,7 +40,7 @@ if [ "$VARIANT" != plain ]; then tests=$(echo $tests | tr ' ' '\n' | grep -v -x 
     --inputdir=. --outputdir="$T/regress_out" $tests ) >"$T/regress.log" 2>&1
 cat "$T/regress.log" | grep -E "^(test| )" | sed 's/^/    /'
 for t in $tests; do
-  if grep -qE "^(test| +)$t +\.\.\. ok" "$T/regress.log"; then pass "regress/$t"; else fail "regress/$t"; fi
+  if grep -qE "^(test +| +)$t +\.\.\. ok" "$T/regress.log"; then pass "regress/$t"; else fail "regress/$t"; fi
 done
 if [ -s "$T/regress_out/regression.diffs" ]; then
   mkdir -p "$ANNQA_ROOT/test/results"

@@ -50,7 +50,8 @@ annqa_geom_box_iou(const AnnqaBox *a, const AnnqaBox *b, bool crowd)
 	inter = iw * ih;
 	aa = (a->hx - a->lx) * (a->hy - a->ly);
 	u = crowd ? aa : aa + (b->hx - b->lx) * (b->hy - b->ly) - inter;
-	return inter / u;			/* u overflows to inf: 0 or NaN, the caller checks */
+	/* overflow of huge coordinates: NaN, which the caller reports */
+	return isfinite(u) ? inter / u : NAN;
 }
 
 /*
