@@ -58,14 +58,16 @@ main(void)
 
 	/* random pairs against a sampling estimate (loose: sampling error ~1e-3) */
 	srand(7);
-	for (i = 0; i < 20; i++)
+	for (i = 0; i < 8; i++)
 	{
 		AnnqaRBox	p = {rand() % 20, rand() % 20, 4 + rand() % 10, 4 + rand() % 10, rand() % 360};
 		AnnqaRBox	q = {p.cx + rand() % 7 - 3, p.cy + rand() % 7 - 3, 4 + rand() % 10, 4 + rand() % 10, rand() % 360};
-		double		step = 0.02, x, y, in = 0, un = 0;
+		double		step = 0.025, x, y, in = 0, un = 0;
+		double		x0 = fmin(p.cx, q.cx) - 10, x1 = fmax(p.cx, q.cx) + 10;
+		double		y0 = fmin(p.cy, q.cy) - 10, y1 = fmax(p.cy, q.cy) + 10;
 
-		for (x = -20; x < 45; x += step)
-			for (y = -20; y < 45; y += step)
+		for (x = x0; x < x1; x += step)
+			for (y = y0; y < y1; y += step)
 			{
 				int			ip = inside(&p, x, y), iq = inside(&q, x, y);
 
