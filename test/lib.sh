@@ -62,7 +62,8 @@ annqa_start() {
     cat "$T/initdb.log"; return 1; }
   local preload=""
   if [ "${ANNQA_VARIANT:-plain}" = asan ]; then
-    preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+    gcc -shared -fPIC -o "$T/nls_shim.so" "$ANNQA_ROOT/test/asan/nls_shim.c"
+    preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so):$T/nls_shim.so"
   fi
   as_pg env ${preload:+LD_PRELOAD=$preload} \
     ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$T/asan" \
