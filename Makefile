@@ -19,6 +19,8 @@ DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null)
 CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
+# -Wextra minus three warnings that PostgreSQL's own headers and the fmgr calling
+# convention trigger (array.h sign-compare, unused fcinfo, partial initialisers).
 WARN_FLAGS  = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 PG_CPPFLAGS = -I$(CURDIR)/src -I$(CURDIR)/src/core $(CJSON_CFLAGS) -DUSE_ASSERT_CHECKING
 PG_CFLAGS   = $(WARN_FLAGS) $(EXTRA_CFLAGS)

@@ -104,5 +104,13 @@ is($node->safe_psql('restored', q{SELECT md5(string_agg(id || ':' || b::text || 
 is($node->safe_psql('restored', q{SELECT round(annqa.iou('(0,0,1,1,0)'::annqa.rbox, '(0,0,1,1,45)')::numeric, 12)}),
 	'0.707106781187', 'functions work after restore');
 
+# --- PostGIS in a schema of its own, not on the search_path: annqa's PostGIS calls still bind
+$node->safe_psql('postgres', 'CREATE DATABASE gisdb');
+$node->safe_psql('gisdb', 'SET client_min_messages = warning; CREATE SCHEMA gis; CREATE EXTENSION postgis SCHEMA gis; CREATE EXTENSION annqa;');
+is($node->safe_psql('gisdb', q{SET search_path = pg_catalog; SELECT gis.ST_AsText(annqa.rbox_geometry('(1,1,2,2,0)'::annqa.rbox))}),
+	'POLYGON((0 0,2 0,2 2,0 2,0 0))', 'rbox_geometry works with PostGIS in a non-public schema');
+is($node->safe_psql('gisdb', q{SELECT extnamespace::regnamespace FROM pg_extension WHERE extname = 'annqa'}),
+	'annqa', 'annqa lives in schema annqa');
+
 $node->stop;
 done_testing();
