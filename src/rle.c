@@ -250,8 +250,8 @@ rle_from_json_object(const AnnqaJson *obj, const char *fn)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("%s: invalid RLE counts string at character %zu", fn, errpos + 1),
-					 errdetail("%s.", rle_error_text(e)),
-					 errhint("COCO compressed counts use only the characters '0' to 'o' (ASCII 48 to 111).")));
+					 errdetail("The counts string has %s.", rle_error_text(e)),
+					 e == RLE_E_CHAR ? errhint("COCO compressed counts use only the characters '0' to 'o' (ASCII 48 to 111).") : 0));
 	}
 	else if (counts->kind == ANNQA_JSON_ARRAY)
 	{

@@ -18,17 +18,17 @@ rle_error_text(RleError e)
 		case RLE_OK:
 			return "no error";
 		case RLE_E_CHAR:
-			return "character outside '0'..'o'";
+			return "a character outside '0'..'o'";
 		case RLE_E_TRUNC:
-			return "the last run is truncated (ends with a continuation character)";
+			return "a truncated last run (it ends with a continuation character)";
 		case RLE_E_LONG:
-			return "a run is coded with too many characters";
+			return "a run coded with too many characters";
 		case RLE_E_RANGE:
-			return "a run length is negative or larger than 4294967295";
+			return "a run length that is negative or larger than 4294967295";
 		case RLE_E_SUM:
-			return "the counts do not sum to height * width";
+			return "counts that do not sum to height * width";
 		case RLE_E_CORRUPT:
-			return "the packed counts are corrupt";
+			return "corrupt packed counts";
 	}
 	return "unknown error";
 }
