@@ -14,6 +14,7 @@
 #include "annqa_json.h"
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
+#include "port/pg_bswap.h"
 #include "miscadmin.h"
 #include "raster.h"
 #include "utils/array.h"
@@ -345,36 +346,26 @@ Datum
 annqa_rle_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		version,
-				h,
-				w,
-				m;
+	const uint8 *p = (const uint8 *) buf->data + buf->cursor;
+	size_t		len = buf->len - buf->cursor;
+	uint32		h = 0,
+				w = 0;
+	size_t		m = 0;
 	uint32	   *cnts;
-	int			i;
+	RleError	e;
 
-	if (buf->len - buf->cursor < 16)
+	e = rle_binary_header(p, len, &h, &w, &m);
+	if (e == RLE_E_NEGATIVE || e == RLE_E_TOOBIG)
+		annqa_rle_check_size((int32) pg_ntoh32(*(const uint32 *) (p + 4)),
+							 (int32) pg_ntoh32(*(const uint32 *) (p + 8)), "annqa.rle");
+	if (e != RLE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("annqa.rle: binary input is truncated"),
-				 errdetail("The header needs 16 bytes; %d are left.", buf->len - buf->cursor)));
-	version = pq_getmsgint(buf, 4);
-	h = pq_getmsgint(buf, 4);
-	w = pq_getmsgint(buf, 4);
-	m = pq_getmsgint(buf, 4);
-	if (version != ANNQA_RLE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("annqa.rle: unsupported binary version %d", version)));
-	annqa_rle_check_size(h, w, "annqa.rle");
-	if (m < 0 || (int64) m * 4 != (int64) (buf->len - buf->cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("annqa.rle: binary input has the wrong length"),
-				 errdetail("%d runs need %lld bytes; %d are left.", m, (long long) m * 4,
-						   buf->len - buf->cursor)));
+				 errmsg("annqa.rle: binary input has %s", rle_error_text(e)),
+				 errdetail("The input has %zu bytes: int4 version 1, height, width, run count m, then m run lengths.", len)));
 	cnts = annqa_rle_alloc_counts(m, "annqa.rle");
-	for (i = 0; i < m; i++)
-		cnts[i] = (uint32) pq_getmsgint(buf, 4);
+	rle_binary_counts(p, m, cnts);
+	buf->cursor = buf->len;
 	PG_RETURN_POINTER(annqa_rle_build(cnts, m, h, w, "annqa.rle"));
 }
 

@@ -29,6 +29,16 @@ rle_error_text(RleError e)
 			return "counts that do not sum to height * width";
 		case RLE_E_CORRUPT:
 			return "corrupt packed counts";
+		case RLE_E_SHORT:
+			return "a truncated header";
+		case RLE_E_VERSION:
+			return "an unsupported version";
+		case RLE_E_NEGATIVE:
+			return "a negative height or width";
+		case RLE_E_TOOBIG:
+			return "a size beyond the limits";
+		case RLE_E_LENGTH:
+			return "a length that does not match its run count";
 	}
 	return "unknown error";
 }
@@ -254,6 +264,50 @@ rle_bbox(const uint32_t *cnts, size_t m, uint32_t h, uint32_t bb[4])
 	bb[1] = (uint32_t) ys;
 	bb[2] = (uint32_t) (xe - xs + 1);
 	bb[3] = (uint32_t) (ye - ys + 1);
+}
+
+/* ---------------------------------------------------------------- binary form */
+
+static inline uint32_t
+be32(const uint8_t *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+RleError
+rle_binary_header(const uint8_t *p, size_t len, uint32_t *h, uint32_t *w,
+				  size_t *m)
+{
+	int32_t		hh,
+				ww,
+				mm;
+
+	if (len < 16)
+		return RLE_E_SHORT;
+	if (be32(p) != 1)
+		return RLE_E_VERSION;
+	hh = (int32_t) be32(p + 4);
+	ww = (int32_t) be32(p + 8);
+	mm = (int32_t) be32(p + 12);
+	if (hh < 0 || ww < 0)
+		return RLE_E_NEGATIVE;
+	if (hh > 0 && (uint64_t) ww > RLE_MAX_PIXELS / (uint64_t) hh)
+		return RLE_E_TOOBIG;
+	if (mm < 0 || (uint64_t) mm * 4 != (uint64_t) (len - 16))
+		return RLE_E_LENGTH;
+	*h = (uint32_t) hh;
+	*w = (uint32_t) ww;
+	*m = (size_t) mm;
+	return RLE_OK;
+}
+
+void
+rle_binary_counts(const uint8_t *p, size_t m, uint32_t *cnts)
+{
+	size_t		i;
+
+	for (i = 0; i < m; i++)
+		cnts[i] = be32(p + 16 + 4 * i);
 }
 
 /* ---------------------------------------------------------------- packed form */

@@ -27,7 +27,12 @@ typedef enum
 	RLE_E_LONG,					/* a run is coded with more than 13 characters */
 	RLE_E_RANGE,				/* a run length is negative or above 2^32-1 */
 	RLE_E_SUM,					/* counts do not sum to h*w */
-	RLE_E_CORRUPT				/* packed data is inconsistent */
+	RLE_E_CORRUPT,				/* packed data is inconsistent */
+	RLE_E_SHORT,				/* binary form: header truncated */
+	RLE_E_VERSION,				/* binary form: unknown version */
+	RLE_E_NEGATIVE,				/* binary form: negative height or width */
+	RLE_E_TOOBIG,				/* h or w above RLE_MAX_SIDE, or h*w above RLE_MAX_PIXELS */
+	RLE_E_LENGTH				/* binary form: length is not 16 + 4 m */
 } RleError;
 
 /* Human-readable text of an error code. */
@@ -66,6 +71,15 @@ extern uint64_t rle_area(const uint32_t *cnts, size_t m);
  */
 extern void rle_bbox(const uint32_t *cnts, size_t m, uint32_t h,
 					 uint32_t bb[4]);
+
+/*
+ * The binary (send/recv) form: big-endian int32 version (1), height, width,
+ * run count m, then m uint32 run lengths.  rle_binary_header checks all but
+ * the counts' sum and returns h, w, m; rle_binary_counts reads the counts.
+ */
+extern RleError rle_binary_header(const uint8_t *p, size_t len, uint32_t *h,
+								  uint32_t *w, size_t *m);
+extern void rle_binary_counts(const uint8_t *p, size_t m, uint32_t *cnts);
 
 /* ---------------------------------------------------------------- packed form
  * The stored form: the COCO values (cnts[i], or cnts[i] - cnts[i-2] for

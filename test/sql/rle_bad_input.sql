@@ -118,6 +118,7 @@ CREATE TEMP TABLE recv_t (r annqa.rle);
 CREATE FUNCTION pg_temp.recv(b bytea) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE f text := '/tmp/annqa_rle_recv_' || pg_backend_pid();
 BEGIN
+    TRUNCATE recv_t;
     EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', b, f);
     EXECUTE format('COPY recv_t FROM %L (FORMAT binary)', f);
     RETURN 'no error: ' || (SELECT r::text FROM recv_t);
@@ -137,7 +138,8 @@ SELECT pg_temp.recv('\x00000001800000008000000000000000');
 SELECT pg_temp.recv('\x000000010000000a0000000a0000000100000063');
 SELECT pg_temp.recv('\x000000010000000a0000000a00000002ffffffff00000065');
 SELECT pg_temp.recv('\x000000010000000a0000000a000000010000006400');
--- a non-canonical binary form is canonicalised like text: [50,0,0,50] -> [100]
+-- a non-canonical binary form is canonicalised like text: [50,0,0,50] -> [50,50]
+-- = "b1b1" (50: low group 18 with the continuation bit, 48 + 18 + 32 = 'b', then '1')
 SELECT pg_temp.recv('\x000000010000000a0000000a0000000400000032000000000000000000000032');
 
 -- the backend survived all of the above
