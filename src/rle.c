@@ -21,7 +21,9 @@
 #include "utils/builtins.h"
 #include "utils/geo_decls.h"
 #include "utils/jsonb.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "common/hashfn.h"
 
 #define RLE_HEAD_SIZE	sizeof(RleHead)
 
@@ -786,12 +788,132 @@ annqa_rle_counts(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------- IoU */
 
 /*
+ * Decoded masks kept for the duration of a query (in fn_mcxt, through
+ * fn_extra).  In an IoU matrix (a cross join) every mask meets every other:
+ * each is decoded into foreground intervals once, and a pair that passes the
+ * bbox prefilter is then an interval merge over the shared columns only.
+ * Entries are found by a hash of the head and the ends of the packed data and
+ * confirmed by a byte-for-byte comparison.  Past the memory budget, masks are
+ * read from their packed runs per call instead.
+ */
+#define IOU_CACHE_BUDGET (64 * 1024 * 1024)
+
+typedef struct MaskEntry
+{
+	uint64		key;			/* hash key (dynahash) */
+	Size		len;			/* bytes of content (head + packed runs) */
+	char	   *bytes;
+	size_t		n;				/* foreground intervals */
+	uint64	   *s;
+	uint64	   *e;
+} MaskEntry;
+
+typedef struct IouCache
+{
+	HTAB	   *tab;
+	Size		mem;
+	const void *last_raw;		/* the datum last looked up, and its entry */
+	MaskEntry  *last;
+} IouCache;
+
+static uint64
+mask_key(const RleView *v)
+{
+	unsigned char buf[sizeof(RleHead) + sizeof(size_t) + 64];
+	size_t		k = 0,
+				t = Min(v->nbytes, 32);
+
+	memcpy(buf, &v->hd, sizeof(RleHead));
+	k += sizeof(RleHead);
+	memcpy(buf + k, &v->nbytes, sizeof(size_t));
+	k += sizeof(size_t);
+	memcpy(buf + k, v->data, t);
+	k += t;
+	memcpy(buf + k, v->data + v->nbytes - t, t);
+	k += t;
+	return DatumGetUInt64(hash_bytes_extended(buf, (int) k, 0));
+}
+
+static bool
+entry_matches(const MaskEntry *e, const RleView *v)
+{
+	return e->len == sizeof(RleHead) + v->nbytes &&
+		memcmp(e->bytes, &v->hd, sizeof(RleHead)) == 0 &&
+		memcmp(e->bytes + sizeof(RleHead), v->data, v->nbytes) == 0;
+}
+
+static MaskEntry *
+mask_lookup(FmgrInfo *flinfo, const RleView *v)
+{
+	IouCache   *c = (IouCache *) flinfo->fn_extra;
+	uint64		key;
+	bool		found;
+	MaskEntry  *e;
+	MemoryContext old;
+	uint32	   *cnts;
+	size_t		cap = v->hd.m / 2 + 1;
+	Size		need;
+
+	if (c == NULL)
+	{
+		HASHCTL		ctl;
+
+		c = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(IouCache));
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(MaskEntry);
+		ctl.hcxt = flinfo->fn_mcxt;
+		c->tab = hash_create("annqa rle iou cache", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		flinfo->fn_extra = c;
+	}
+	/* the outer side of a nested loop repeats: try the last entry first */
+	if (c->last != NULL && c->last_raw == (const void *) v->raw && entry_matches(c->last, v))
+		return c->last;
+	key = mask_key(v);
+	e = (MaskEntry *) hash_search(c->tab, &key, HASH_FIND, NULL);
+	if (e != NULL && entry_matches(e, v))
+	{
+		c->last_raw = v->raw;
+		c->last = e;
+		return e;
+	}
+	need = sizeof(RleHead) + v->nbytes + 2 * cap * sizeof(uint64) + sizeof(MaskEntry);
+	if (e == NULL && c->mem + need > IOU_CACHE_BUDGET)
+		return NULL;
+	if (e == NULL)
+		e = (MaskEntry *) hash_search(c->tab, &key, HASH_ENTER, &found);
+	else
+	{
+		/* a different mask with the same key: replace it */
+		c->mem -= e->len + 2 * (e->n + 1) * sizeof(uint64);
+		pfree(e->bytes);
+		pfree(e->s);
+		pfree(e->e);
+	}
+	old = MemoryContextSwitchTo(flinfo->fn_mcxt);
+	e->len = sizeof(RleHead) + v->nbytes;
+	e->bytes = palloc(e->len);
+	memcpy(e->bytes, &v->hd, sizeof(RleHead));
+	memcpy(e->bytes + sizeof(RleHead), v->data, v->nbytes);
+	e->s = palloc_extended(mul_size(cap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+	e->e = palloc_extended(mul_size(cap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+	MemoryContextSwitchTo(old);
+	cnts = annqa_rle_decode(v);
+	e->n = rle_fg_intervals(cnts, v->hd.m, e->s, e->e);
+	pfree(cnts);
+	c->mem += e->len + 2 * cap * sizeof(uint64) + sizeof(MaskEntry);
+	c->last_raw = v->raw;
+	c->last = e;
+	return e;
+}
+
+/*
  * IoU of two opened masks of the same size: pycocotools rleIou with the bbox
- * prefilter read from the heads; the intersection is taken on the packed
- * runs, stopping after the last column both boxes share.
+ * prefilter read from the heads; the intersection is counted on runs, only
+ * over the columns both bounding boxes share.  flinfo (may be NULL) holds the
+ * decoded-mask cache.
  */
 static double
-rle_iou_views(const RleView *a, const RleView *b, bool crowd)
+rle_iou_views(FmgrInfo *flinfo, const RleView *a, const RleView *b, bool crowd)
 {
 	uint32		ax1 = a->hd.bbox[0] + a->hd.bbox[2],
 				bx1 = b->hd.bbox[0] + b->hd.bbox[2];
@@ -806,10 +928,28 @@ rle_iou_views(const RleView *a, const RleView *b, bool crowd)
 
 	if (x1 <= x0 || y1 <= y0)
 		return 0.0;
-	inter = rle_packed_intersection(a->data, a->nbytes, a->hd.m,
-									b->data, b->nbytes, b->hd.m,
-									(uint64) a->hd.h * a->hd.w,
-									(uint64) x1 * a->hd.h);
+	if (flinfo == NULL)
+		inter = rle_packed_intersection(a->data, a->nbytes, a->hd.m,
+										b->data, b->nbytes, b->hd.m,
+										(uint64) a->hd.h * a->hd.w,
+										(uint64) x1 * a->hd.h);
+	else
+	{
+		uint64		lo = (uint64) x0 * a->hd.h,
+					hi = (uint64) x1 * a->hd.h;
+		MaskEntry  *ea = mask_lookup(flinfo, a);
+		MaskEntry  *eb = ea ? mask_lookup(flinfo, b) : NULL;
+
+		if (ea && eb)
+			inter = rle_intervals_intersection(ea->s, ea->e, ea->n, eb->s, eb->e, eb->n, lo, hi);
+		else if (ea)
+			inter = rle_packed_intersect_intervals(b->data, b->nbytes, b->hd.m,
+												   ea->s, ea->e, ea->n, lo, hi);
+		else
+			inter = rle_packed_intersection(a->data, a->nbytes, a->hd.m,
+											b->data, b->nbytes, b->hd.m,
+											(uint64) a->hd.h * a->hd.w, hi);
+	}
 	if (inter == 0)
 		return 0.0;
 	uni = crowd ? (uint64) a->hd.area : (uint64) a->hd.area + b->hd.area - inter;
@@ -826,7 +966,7 @@ rle_iou_common(FunctionCallInfo fcinfo, bool crowd)
 	annqa_rle_open(PG_GETARG_DATUM(0), &a);
 	annqa_rle_open(PG_GETARG_DATUM(1), &b);
 	check_same_size(&a, &b, "annqa.iou");
-	r = rle_iou_views(&a, &b, crowd);
+	r = rle_iou_views(fcinfo->flinfo, &a, &b, crowd);
 	if ((Pointer) a.raw != DatumGetPointer(PG_GETARG_DATUM(0)))
 		pfree(a.raw);
 	if ((Pointer) b.raw != DatumGetPointer(PG_GETARG_DATUM(1)))
@@ -865,7 +1005,7 @@ rle_box_iou(Datum rd, BOX *bx, bool box_first)
 	c = box_counts(b, r.hd.h, r.hd.w, &m, fn);
 	bd = annqa_rle_build(c, m, r.hd.h, r.hd.w, fn);
 	annqa_rle_open(PointerGetDatum(bd), &q);
-	return box_first ? rle_iou_views(&q, &r, false) : rle_iou_views(&r, &q, false);
+	return box_first ? rle_iou_views(NULL, &q, &r, false) : rle_iou_views(NULL, &r, &q, false);
 }
 
 PG_FUNCTION_INFO_V1(annqa_rle_box_iou);

@@ -19,6 +19,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SCALE 5.0
 
@@ -57,42 +58,75 @@ raster_poly_prepare(const double *xy, size_t k, uint32_t h, uint32_t w,
 			c = (uint64_t) w + 2;
 		cap += c;
 	}
-	if (steps > RASTER_MAX_STEPS || cap > ((uint64_t) 1 << 31))
+	if (steps > RASTER_MAX_STEPS || cap > ((uint64_t) 1 << 30))
 	{
 		*bad = 0;
 		return RASTER_E_STEPS;
 	}
-	*ncap = (size_t) cap;
+	*ncap = (size_t) (2 * cap);		/* crossings, then as much sort scratch */
 	return RASTER_OK;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t	x = *(const uint32_t *) a;
-	uint32_t	y = *(const uint32_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
+/*
+ * Sort n keys: insertion sort for short lists, else an LSD radix sort on
+ * bytes (passes where every key has the same byte are skipped); tmp has
+ * room for n keys.
+ */
 static void
-sort_u32(uint32_t *a, size_t n)
+sort_u32(uint32_t *a, size_t n, uint32_t *tmp)
 {
-	size_t		i, j;
+	size_t		i,
+				j;
+	size_t		cnt[4][256];
+	int			pass;
+	uint32_t   *src = a,
+			   *dst = tmp;
 
-	if (n > 48)
+	if (n <= 32)
 	{
-		qsort(a, n, sizeof(uint32_t), cmp_u32);
+		for (i = 1; i < n; i++)
+		{
+			uint32_t	v = a[i];
+
+			for (j = i; j > 0 && a[j - 1] > v; j--)
+				a[j] = a[j - 1];
+			a[j] = v;
+		}
 		return;
 	}
-	for (i = 1; i < n; i++)
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++)
 	{
 		uint32_t	v = a[i];
 
-		for (j = i; j > 0 && a[j - 1] > v; j--)
-			a[j] = a[j - 1];
-		a[j] = v;
+		cnt[0][v & 0xff]++;
+		cnt[1][(v >> 8) & 0xff]++;
+		cnt[2][(v >> 16) & 0xff]++;
+		cnt[3][v >> 24]++;
 	}
+	for (pass = 0; pass < 4; pass++)
+	{
+		size_t		sum = 0;
+		int			shift = 8 * pass;
+		uint32_t   *t;
+
+		if (cnt[pass][(src[0] >> shift) & 0xff] == n)
+			continue;			/* all keys share this byte */
+		for (i = 0; i < 256; i++)
+		{
+			size_t		c = cnt[pass][i];
+
+			cnt[pass][i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[pass][(src[i] >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(uint32_t));
 }
 
 typedef struct
@@ -198,7 +232,7 @@ raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
 
 	/* crossings -> run lengths */
 	buf[s.n++] = (uint32_t) ((uint64_t) h * w);
-	sort_u32(buf, s.n);
+	sort_u32(buf, s.n, buf + s.n);
 	p = 0;
 	for (i = 0; i < s.n; i++)
 	{

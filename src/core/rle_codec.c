@@ -216,11 +216,35 @@ rle_area(const uint32_t *cnts, size_t m)
 	return a;
 }
 
+/* Column of linear index t, moving a cursor (col, col_end) forward. */
+static inline uint64_t
+column_of(uint64_t t, uint64_t h, uint64_t *col, uint64_t *col_end)
+{
+	if (t >= *col_end)
+	{
+		if (t - *col_end < 4 * h)
+		{
+			do
+			{
+				(*col)++;
+				*col_end += h;
+			} while (t >= *col_end);
+		}
+		else
+		{
+			*col = t / h;
+			*col_end = (*col + 1) * h;
+		}
+	}
+	return *col;
+}
+
 void
 rle_bbox(const uint32_t *cnts, size_t m, uint32_t h, uint32_t bb[4])
 {
 	uint64_t	pos = 0;
 	uint64_t	xs = UINT64_MAX, xe = 0, ys = UINT64_MAX, ye = 0;
+	uint64_t	col = 0, col_end = h;
 	int			seen = 0;
 	size_t		i;
 
@@ -232,8 +256,10 @@ rle_bbox(const uint32_t *cnts, size_t m, uint32_t h, uint32_t bb[4])
 		{
 			uint64_t	s = pos;
 			uint64_t	e = pos + c - 1;
-			uint64_t	x0 = s / h, y0 = s % h;
-			uint64_t	x1 = e / h, y1 = e % h;
+			uint64_t	x0 = column_of(s, h, &col, &col_end);
+			uint64_t	y0 = s - x0 * h;
+			uint64_t	x1 = column_of(e, h, &col, &col_end);
+			uint64_t	y1 = e - x1 * h;
 
 			seen = 1;
 			if (x0 < xs)
@@ -437,6 +463,115 @@ rle_packed_intersection(const uint8_t *pa, size_t na, size_t ma,
 			eb += rle_iter_next(&b, hw);
 			vb ^= 1;
 		}
+	}
+	return inter;
+}
+
+size_t
+rle_fg_intervals(const uint32_t *cnts, size_t m, uint64_t *starts, uint64_t *ends)
+{
+	uint64_t	pos = 0;
+	size_t		i,
+				n = 0;
+
+	for (i = 0; i < m; i++)
+	{
+		if ((i & 1) && cnts[i] > 0)
+		{
+			starts[n] = pos;
+			ends[n] = pos + cnts[i];
+			n++;
+		}
+		pos += cnts[i];
+	}
+	return n;
+}
+
+uint64_t
+rle_packed_intersect_intervals(const uint8_t *pb, size_t nb, size_t mb,
+							   const uint64_t *as, const uint64_t *ae, size_t na,
+							   uint64_t lo, uint64_t hi)
+{
+	RleIter		it;
+	uint64_t	pos = 0,
+				inter = 0;
+	size_t		ia = 0,
+				i;
+
+	rle_iter_init(&it, pb, nb, mb);
+	/* skip a's intervals that end before lo */
+	while (ia < na && ae[ia] <= lo)
+		ia++;
+	for (i = 0; i < mb && ia < na; i++)
+	{
+		uint64_t	c = rle_iter_next(&it, UINT64_MAX);
+		uint64_t	bs,
+					be;
+		size_t		j;
+
+		if (c == UINT64_MAX)
+			break;				/* corrupt: stop */
+		bs = pos;
+		pos += c;
+		if (!(i & 1) || c == 0)
+			continue;
+		be = pos;
+		if (be <= lo)
+			continue;
+		if (bs >= hi)
+			break;
+		while (ia < na && ae[ia] <= bs)
+			ia++;
+		for (j = ia; j < na && as[j] < be; j++)
+		{
+			uint64_t	s = as[j] > bs ? as[j] : bs;
+			uint64_t	e = ae[j] < be ? ae[j] : be;
+
+			inter += e - s;
+		}
+	}
+	return inter;
+}
+
+/* First interval whose end is beyond lo (ends are increasing). */
+static size_t
+first_ending_after(const uint64_t *e, size_t n, uint64_t lo)
+{
+	size_t		l = 0,
+				r = n;
+
+	while (l < r)
+	{
+		size_t		mid = l + (r - l) / 2;
+
+		if (e[mid] <= lo)
+			l = mid + 1;
+		else
+			r = mid;
+	}
+	return l;
+}
+
+uint64_t
+rle_intervals_intersection(const uint64_t *as, const uint64_t *ae, size_t na,
+						   const uint64_t *bs, const uint64_t *be, size_t nb,
+						   uint64_t lo, uint64_t hi)
+{
+	size_t		i = first_ending_after(ae, na, lo);
+	size_t		j = first_ending_after(be, nb, lo);
+	uint64_t	inter = 0;
+
+	while (i < na && j < nb && as[i] < hi && bs[j] < hi)
+	{
+		uint64_t	s = as[i] > bs[j] ? as[i] : bs[j];
+		uint64_t	e = ae[i] < be[j] ? ae[i] : be[j];
+
+		if (s < e)
+			inter += e - s;
+		if (ae[i] < be[j])
+			i++;
+		else
+			j++;
 	}
 	return inter;
 }

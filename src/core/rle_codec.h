@@ -155,6 +155,27 @@ extern uint64_t rle_packed_intersection(const uint8_t *pa, size_t na, size_t ma,
 										const uint8_t *pb, size_t nb, size_t mb,
 										uint64_t hw, uint64_t stop);
 
+/*
+ * The foreground runs of cnts as half-open intervals [starts[k], ends[k]) of
+ * linear indices (room for m/2 + 1 each); returns their number.
+ */
+extern size_t rle_fg_intervals(const uint32_t *cnts, size_t m, uint64_t *starts,
+							   uint64_t *ends);
+
+/*
+ * |A and B| with A given as foreground intervals and B packed; only pixels
+ * in [lo, hi) are counted (lo/hi: first pixel of the first shared column and
+ * the end of the last one; the intersection is empty outside).
+ */
+extern uint64_t rle_packed_intersect_intervals(const uint8_t *pb, size_t nb, size_t mb,
+											   const uint64_t *as, const uint64_t *ae,
+											   size_t na, uint64_t lo, uint64_t hi);
+
+/* |A and B| of two interval lists, counting only pixels in [lo, hi). */
+extern uint64_t rle_intervals_intersection(const uint64_t *as, const uint64_t *ae, size_t na,
+										   const uint64_t *bs, const uint64_t *be, size_t nb,
+										   uint64_t lo, uint64_t hi);
+
 /* ---------------------------------------------------------------- set ops */
 typedef enum
 {
