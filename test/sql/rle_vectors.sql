@@ -90,3 +90,21 @@ FROM vec;
 SELECT count(*) FILTER (WHERE annqa.rle_from_box(box(point(box[1], box[2]), point(box[1] + box[3], box[2] + box[4])), h, w)
                             = annqa.rle_from_box(ARRAY[box[1], box[2], (box[1] + box[3]) - box[1], (box[2] + box[4]) - box[2]], h, w)) AS box_type_agrees
 FROM vec;
+
+-- IoU over a cross join of all same-size masks (each mask meets many others,
+-- so the per-query cache of decoded masks is hit from both sides) equals the
+-- IoU taken from the areas of the set operations (a separate code path).
+CREATE TEMP TABLE allm AS
+SELECT v.id || '/a' AS k, v.h, v.w, g.pa AS m FROM vec v JOIN got g USING (id)
+UNION ALL SELECT v.id || '/b', v.h, v.w, g.pb FROM vec v JOIN got g USING (id)
+UNION ALL SELECT v.id || '/box', v.h, v.w, g.bx FROM vec v JOIN got g USING (id);
+SELECT count(*) > 10000 AS many_pairs,
+       count(*) FILTER (WHERE annqa.iou(x.m, y.m) > 0) > 1000 AS many_overlapping,
+       count(*) FILTER (WHERE annqa.iou(x.m, y.m)
+             IS DISTINCT FROM coalesce(annqa.area(annqa.rle_intersection(x.m, y.m))::float8
+                                       / nullif(annqa.area(annqa.rle_union(x.m, y.m)), 0), 0)) AS iou_disagreeing,
+       count(*) FILTER (WHERE annqa.iou(x.m, y.m, true)
+             IS DISTINCT FROM coalesce(annqa.area(annqa.rle_intersection(x.m, y.m))::float8
+                                       / nullif(annqa.area(x.m), 0), 0)
+             AND annqa.area(annqa.rle_intersection(x.m, y.m)) > 0) AS crowd_disagreeing
+FROM allm x JOIN allm y ON x.h = y.h AND x.w = y.w;
