@@ -164,9 +164,138 @@ walk_point(Walk *s, int u, int v)
 	s->pv = v;
 }
 
-size_t
-raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
-			   uint32_t *buf, void (*tick) (void))
+static inline int
+u_at(int xs, double sl, int t)
+{
+	return (int) (xs + sl * t + 0.5);
+}
+
+/*
+ * Record the crossing of boundary b = 5c + 2 (between upsampled columns b and
+ * b + 1, i.e. the centre line of pixel column c) at upsampled row vmin.
+ * Integer form of the reference's arithmetic: for such b,
+ * (b + 0.5) / 5 - 0.5 is exactly c, and ceil((vmin + 0.5) / 5 - 0.5) is
+ * ceil((vmin - 2) / 5) (a non-integer is at least 0.2 from an integer, far
+ * beyond rounding error), clamped to [0, h].
+ */
+static inline void
+add_crossing(Walk *s, int64_t b, int vmin)
+{
+	int64_t		c = (b - 2) / 5;
+	int64_t		n = (int64_t) vmin - 2;
+	int64_t		row = n >= 0 ? (n + 4) / 5 : -((-n) / 5);
+
+	if (row < 0)
+		row = 0;
+	else if (row > s->h)
+		row = s->h;
+	s->out[s->n++] = (uint32_t) ((uint64_t) c * s->h + (uint64_t) row);
+}
+
+/*
+ * Crossings of an x-major edge (dx >= dy > 0 or dx > 0), walked after the
+ * flip from (xs, ys) to (xe, ye).  Every step moves u by one, so the pair of
+ * points t, t + 1 crosses the boundary b = xs + t whichever way the edge is
+ * emitted; only b = 5c + 2 (a pixel centre line) is kept, so those columns
+ * are visited directly instead of all dx steps.  The result is the same set
+ * of crossings as the dense walk.
+ */
+static void
+walk_x_major(Walk *s, int xs, int ys, int dx, double sl, int flip)
+{
+	int64_t		lo = xs,
+				hi = (int64_t) xs + dx - 1;	/* b ranges over [lo, hi] */
+	int64_t		b;
+	int			first_t = flip ? dx : 0,
+				last_t = flip ? 0 : dx;
+
+	/* the first point links this edge to the previous one */
+	walk_point(s, first_t + xs, (int) (ys + sl * first_t + 0.5));
+	if (lo < 2)
+		lo = 2;
+	if (hi > 5 * (int64_t) s->w - 3)
+		hi = 5 * (int64_t) s->w - 3;
+	/* first b >= lo with b = 2 (mod 5) */
+	b = lo + ((2 - lo) % 5 + 5) % 5;
+	for (; b <= hi; b += 5)
+	{
+		int			t = (int) (b - xs);
+		int			v0 = (int) (ys + sl * t + 0.5);
+		int			v1 = (int) (ys + sl * (t + 1) + 0.5);
+
+		add_crossing(s, b, v0 < v1 ? v0 : v1);
+	}
+	/* continue from the last point, as if walked */
+	s->have = 1;
+	s->pu = last_t + xs;
+	s->pv = (int) (ys + sl * last_t + 0.5);
+}
+
+/*
+ * Crossings of a y-major edge (dy > dx), walked after the flip from
+ * (xs, ys) to (xe, ye): u(t) = (int) (xs + sl t + 0.5) is monotone in t and
+ * moves by at most one per step, so the step that crosses a pixel-centre
+ * boundary b is found by bisection instead of walking all dy steps.  The
+ * crossing's row is the smaller v of the two points, ys + t* - 1.
+ */
+static void
+walk_y_major(Walk *s, int xs, int ys, int dy, double sl, int flip)
+{
+	int			first_t = flip ? dy : 0,
+				last_t = flip ? 0 : dy;
+	int			u0 = u_at(xs, sl, 0),
+				u1 = u_at(xs, sl, dy);
+	int			up = u1 >= u0;
+	int64_t		lo = up ? u0 : u1,
+				hi = (up ? u1 : u0) - 1;
+	int64_t		b;
+
+	walk_point(s, u_at(xs, sl, first_t), first_t + ys);
+	if (lo < 2)
+		lo = 2;
+	if (hi > 5 * (int64_t) s->w - 3)
+		hi = 5 * (int64_t) s->w - 3;
+	b = lo + ((2 - lo) % 5 + 5) % 5;
+	for (; b <= hi; b += 5)
+	{
+		/*
+		 * smallest t in [1, dy] past the boundary: start from the real
+		 * solution of xs + sl t + 0.5 = b + 1 and correct it by walking
+		 * (u is monotone in t)
+		 */
+		double		g = ((double) b + 0.5 - xs) / sl;
+		int			l;
+
+		if (!(g >= 1))
+			l = 1;
+		else if (g > dy)
+			l = dy;
+		else
+			l = (int) ceil(g);
+		if (up)
+		{
+			while (l > 1 && u_at(xs, sl, l - 1) >= b + 1)
+				l--;
+			while (l < dy && u_at(xs, sl, l) < b + 1)
+				l++;
+		}
+		else
+		{
+			while (l > 1 && u_at(xs, sl, l - 1) <= b)
+				l--;
+			while (l < dy && u_at(xs, sl, l) > b)
+				l++;
+		}
+		add_crossing(s, b, ys + l - 1);
+	}
+	s->have = 1;
+	s->pu = u_at(xs, sl, last_t);
+	s->pv = last_t + ys;
+}
+
+static size_t
+fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
+		uint32_t *buf, void (*tick) (void), int dense)
 {
 	Walk		s;
 	size_t		j, i, m;
@@ -213,6 +342,11 @@ raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
 		if (dx >= dy)
 		{
 			sl = (double) (ye - ys) / dx;
+			if (!dense)
+			{
+				walk_x_major(&s, xs, ys, dx, sl, flip);
+				continue;
+			}
 			for (d = 0; d <= dx; d++)
 			{
 				t = flip ? dx - d : d;
@@ -222,6 +356,11 @@ raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
 		else
 		{
 			sl = (double) (xe - xs) / dy;
+			if (!dense)
+			{
+				walk_y_major(&s, xs, ys, dy, sl, flip);
+				continue;
+			}
 			for (d = 0; d <= dy; d++)
 			{
 				t = flip ? dy - d : d;
@@ -256,6 +395,20 @@ raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
 		}
 	}
 	return m;
+}
+
+size_t
+raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
+			   uint32_t *buf, void (*tick) (void))
+{
+	return fr_poly(xy, k, h, w, buf, tick, 0);
+}
+
+size_t
+raster_fr_poly_dense(const double *xy, size_t k, uint32_t h, uint32_t w,
+					 uint32_t *buf)
+{
+	return fr_poly(xy, k, h, w, buf, NULL, 1);
 }
 
 void

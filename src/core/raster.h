@@ -38,6 +38,14 @@ extern RasterError raster_poly_prepare(const double *xy, size_t k, uint32_t h,
 extern size_t raster_fr_poly(const double *xy, size_t k, uint32_t h, uint32_t w,
 							 uint32_t *buf, void (*tick) (void));
 
+/*
+ * The same with every boundary point of the dense walk visited (the literal
+ * reference procedure); for tests and the fuzz target, which check that the
+ * two agree.
+ */
+extern size_t raster_fr_poly_dense(const double *xy, size_t k, uint32_t h,
+								   uint32_t w, uint32_t *buf);
+
 /* The 4 corner vertices of frBbox for a COCO [x, y, w, h] box. */
 extern void raster_box_corners(const double xywh[4], double xy[8]);
 

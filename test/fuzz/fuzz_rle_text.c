@@ -5,7 +5,8 @@
  * the polygon rasteriser.
  *
  * Input: byte 0 selects the mode and the mask height; the rest is either a
- * COCO counts string (mode < 192) or polygon coordinates (int16 pairs / 256).
+ * COCO counts string (mode < 192) or polygon coordinates (int16 pairs / 256
+ * or / 32); the fast rasteriser must equal the literal dense walk.
  * Any inconsistency between the paths aborts (a finding).
  */
 #include <stdint.h>
@@ -113,13 +114,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					cap,
 					bad;
 
+		double		scale = (data[0] & 0x40) ? 32.0 : 256.0;
+
 		for (j = 0; j < 2 * k; j++)
-			xy[j] = (int16_t) (data[1 + 2 * j] | (data[2 + 2 * j] << 8)) / 256.0;
+			xy[j] = (int16_t) (data[1 + 2 * j] | (data[2 + 2 * j] << 8)) / scale;
 		if (raster_poly_prepare(xy, k, h, w, &cap, &bad) == RASTER_OK && cap < (1u << 24))
 		{
 			uint32_t   *c = malloc(cap * sizeof(uint32_t));
+			uint32_t   *d = malloc(cap * sizeof(uint32_t));
 			size_t		m = raster_fr_poly(xy, k, h, w, c, NULL);
+			size_t		md = raster_fr_poly_dense(xy, k, h, w, d);
 			size_t		m2 = m;
+
+			/* the column-skipping walk equals the literal dense walk */
+			REQUIRE(md == m && memcmp(c, d, m * sizeof(uint32_t)) == 0);
+			free(d);
 
 			REQUIRE(rle_canonicalize(c, &m2, (uint64_t) h * w, NULL) == RLE_OK);
 			REQUIRE(m2 == m);	/* frPoly output is already canonical */
