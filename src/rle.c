@@ -793,7 +793,9 @@ annqa_rle_counts(PG_FUNCTION_ARGS)
  * each is decoded into foreground intervals once, and a pair that passes the
  * bbox prefilter is then an interval merge over the shared columns only.
  * Entries are found by a hash of the head and the ends of the packed data and
- * confirmed by a byte-for-byte comparison.  Past the memory budget, masks are
+ * confirmed by a byte-for-byte comparison.  A mask is decoded the second time
+ * it is seen (one-off masks, e.g. freshly rasterised ones, are read from
+ * their packed runs and never copied); past the memory budget, masks are
  * read from their packed runs per call instead.
  */
 #define IOU_CACHE_BUDGET (64 * 1024 * 1024)
@@ -801,6 +803,7 @@ annqa_rle_counts(PG_FUNCTION_ARGS)
 typedef struct MaskEntry
 {
 	uint64		key;			/* hash key (dynahash) */
+	bool		decoded;		/* false: seen once, not decoded yet */
 	Size		len;			/* bytes of content (head + packed runs) */
 	char	   *bytes;
 	size_t		n;				/* foreground intervals */
@@ -870,18 +873,30 @@ mask_lookup(FmgrInfo *flinfo, const RleView *v)
 		return c->last;
 	key = mask_key(v);
 	e = (MaskEntry *) hash_search(c->tab, &key, HASH_FIND, NULL);
-	if (e != NULL && entry_matches(e, v))
+	if (e != NULL && e->decoded && entry_matches(e, v))
 	{
 		c->last_raw = v->raw;
 		c->last = e;
 		return e;
 	}
-	need = sizeof(RleHead) + v->nbytes + 2 * cap * sizeof(uint64) + sizeof(MaskEntry);
-	if (e == NULL && c->mem + need > IOU_CACHE_BUDGET)
-		return NULL;
 	if (e == NULL)
+	{
+		/* first sight: remember the key only */
+		if (c->mem + sizeof(MaskEntry) > IOU_CACHE_BUDGET)
+			return NULL;
 		e = (MaskEntry *) hash_search(c->tab, &key, HASH_ENTER, &found);
-	else
+		e->decoded = false;
+		e->len = 0;
+		e->bytes = NULL;
+		e->n = 0;
+		e->s = e->e = NULL;
+		c->mem += sizeof(MaskEntry);
+		return NULL;
+	}
+	need = sizeof(RleHead) + v->nbytes + 2 * cap * sizeof(uint64);
+	if (c->mem + need > IOU_CACHE_BUDGET)
+		return NULL;
+	if (e->decoded)
 	{
 		/* a different mask with the same key: replace it */
 		c->mem -= e->len + 2 * (e->n + 1) * sizeof(uint64);
@@ -899,8 +914,9 @@ mask_lookup(FmgrInfo *flinfo, const RleView *v)
 	MemoryContextSwitchTo(old);
 	cnts = annqa_rle_decode(v);
 	e->n = rle_fg_intervals(cnts, v->hd.m, e->s, e->e);
+	e->decoded = true;
 	pfree(cnts);
-	c->mem += e->len + 2 * cap * sizeof(uint64) + sizeof(MaskEntry);
+	c->mem += e->len + 2 * cap * sizeof(uint64);
 	c->last_raw = v->raw;
 	c->last = e;
 	return e;
@@ -938,13 +954,16 @@ rle_iou_views(FmgrInfo *flinfo, const RleView *a, const RleView *b, bool crowd)
 		uint64		lo = (uint64) x0 * a->hd.h,
 					hi = (uint64) x1 * a->hd.h;
 		MaskEntry  *ea = mask_lookup(flinfo, a);
-		MaskEntry  *eb = ea ? mask_lookup(flinfo, b) : NULL;
+		MaskEntry  *eb = mask_lookup(flinfo, b);
 
 		if (ea && eb)
 			inter = rle_intervals_intersection(ea->s, ea->e, ea->n, eb->s, eb->e, eb->n, lo, hi);
 		else if (ea)
 			inter = rle_packed_intersect_intervals(b->data, b->nbytes, b->hd.m,
 												   ea->s, ea->e, ea->n, lo, hi);
+		else if (eb)
+			inter = rle_packed_intersect_intervals(a->data, a->nbytes, a->hd.m,
+												   eb->s, eb->e, eb->n, lo, hi);
 		else
 			inter = rle_packed_intersection(a->data, a->nbytes, a->hd.m,
 											b->data, b->nbytes, b->hd.m,
