@@ -51,6 +51,16 @@ alloc_workspace(size_t sz, const char *fn)
 	return palloc_extended(sz, MCXT_ALLOC_HUGE);
 }
 
+/* Materialized SRF set-up; reuses the executor's expected tuple descriptor. */
+static void
+init_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, rsinfo && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc
+						? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
 /* ---------------------------------------------------------------- arrays */
 
 /* Raise 22004 if arr holds a NULL; 22023 unless it is empty or one-dimensional. */
@@ -161,6 +171,72 @@ string_ids(char **s, int n, int *ids)
 	}
 	pfree(ord);
 	return k + 1;
+}
+
+/* A text[] element without copying: bytes, length and the original datum. */
+typedef struct LabelRef
+{
+	const char *p;
+	int			len;
+	Datum		d;
+} LabelRef;
+
+static LabelRef *
+read_labels(ArrayType *arr, const char *fn, const char *what, int *n)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int			cnt,
+				i;
+	LabelRef   *r;
+
+	array_1d_count(arr, fn, what);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &cnt);
+	r = palloc(sizeof(LabelRef) * Max(cnt, 1));
+	for (i = 0; i < cnt; i++)
+	{
+		/* elements of a non-toasted array are never compressed or external */
+		r[i].p = VARDATA_ANY(DatumGetPointer(d[i]));
+		r[i].len = VARSIZE_ANY_EXHDR(DatumGetPointer(d[i]));
+		r[i].d = d[i];
+	}
+	*n = cnt;
+	return r;
+}
+
+static inline bool
+label_eq(const LabelRef *a, const LabelRef *b)
+{
+	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/*
+ * Equality ids for labels (ids in order of first appearance): quadratic,
+ * which is fastest for the few labels of one item; a sort beyond 64.
+ */
+static void
+label_ids(const LabelRef *l, int n, int *ids)
+{
+	int			i,
+				j,
+				k = 0;
+
+	if (n > 64)
+	{
+		char	  **s = palloc(sizeof(char *) * n);
+
+		for (i = 0; i < n; i++)
+			s[i] = pnstrdup(l[i].p, l[i].len);
+		string_ids(s, n, ids);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		for (j = 0; j < i; j++)
+			if (label_eq(&l[i], &l[j]))
+				break;
+		ids[i] = j < i ? ids[j] : k++;
+	}
 }
 
 static void
@@ -329,6 +405,8 @@ annqa_match_parse_options(Jsonb *jb, const char *fn, const char *const *allowed,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: options must be a JSON object", fn)));
+	if (JB_ROOT_COUNT(jb) == 0)
+		return;
 	it = JsonbIteratorInit(&jb->root);
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -462,6 +540,26 @@ static const char *const status_names[] = {
 	"matched", "mismatching_label", "missing", "extra", "crowd", "ignored"
 };
 
+/* The status names as text datums, built once per backend. */
+static Datum
+status_datum(int st)
+{
+	static Datum cache[6];
+	static bool done = false;
+
+	if (!done)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		int			k;
+
+		for (k = 0; k < 6; k++)
+			cache[k] = CStringGetTextDatum(status_names[k]);
+		MemoryContextSwitchTo(old);
+		done = true;
+	}
+	return cache[st];
+}
+
 void
 annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 				 const double *crowd_sim, int ng, int nt, ArrayType *glab_arr,
@@ -473,9 +571,9 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 				ntl,
 				g,
 				t;
-	char	  **gl = read_texts(glab_arr, fn, "gold_labels", &ngl);
-	char	  **tl = read_texts(tlab_arr, fn, "test_labels", &ntl);
-	char	  **all;
+	LabelRef   *gl = read_labels(glab_arr, fn, "gold_labels", &ngl);
+	LabelRef   *tl = read_labels(tlab_arr, fn, "test_labels", &ntl);
+	LabelRef   *all;
 	int		   *ids;
 	double	   *thr;
 	AnnqaMatchInput in;
@@ -493,11 +591,11 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 				 errmsg("%s: options.gold_crowd is not supported for this kind of object", fn)));
 
 	/* labels to ids over both sides */
-	all = palloc(sizeof(char *) * Max(ng + nt, 1));
+	all = palloc(sizeof(LabelRef) * Max(ng + nt, 1));
 	ids = palloc(sizeof(int) * Max(ng + nt, 1));
-	memcpy(all, gl, sizeof(char *) * ng);
-	memcpy(all + ng, tl, sizeof(char *) * nt);
-	string_ids(all, ng + nt, ids);
+	memcpy(all, gl, sizeof(LabelRef) * ng);
+	memcpy(all + ng, tl, sizeof(LabelRef) * nt);
+	label_ids(all, ng + nt, ids);
 
 	thr = palloc(sizeof(double) * Max(ng, 1));
 	for (g = 0; g < ng; g++)
@@ -532,7 +630,7 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 	if (rc != ANNQA_ASSIGN_OK)
 		elog(ERROR, "%s: assignment failed (%d)", fn, rc);
 
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 	for (g = 0; g < ng; g++)
 	{
 		Datum		v[7];
@@ -540,8 +638,8 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 		int			st = out.gold_status[g];
 
 		v[0] = Int32GetDatum(g + 1);
-		v[3] = CStringGetTextDatum(status_names[st]);
-		v[4] = CStringGetTextDatum(gl[g]);
+		v[3] = status_datum(st);
+		v[4] = gl[g].d;
 		if (st == ANNQA_ST_MATCHED || st == ANNQA_ST_MISMATCH)
 		{
 			double		s;
@@ -550,7 +648,7 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 			s = sim[(size_t) g * nt + t];
 			v[1] = Int32GetDatum(t + 1);
 			v[2] = Float8GetDatum(s);
-			v[5] = CStringGetTextDatum(tl[t]);
+			v[5] = tl[t].d;
 			v[6] = BoolGetDatum(o->has_low && s < o->low_overlap);
 		}
 		else
@@ -566,14 +664,14 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 		if (st != ANNQA_ST_EXTRA && st != ANNQA_ST_IGNORED)
 			continue;
 		v[1] = Int32GetDatum(t + 1);
-		v[3] = CStringGetTextDatum(status_names[st]);
-		v[5] = CStringGetTextDatum(tl[t]);
+		v[3] = status_datum(st);
+		v[5] = tl[t].d;
 		if (st == ANNQA_ST_IGNORED)
 		{
 			g = out.test_gold[t];
 			v[0] = Int32GetDatum(g + 1);
 			v[2] = Float8GetDatum(crowd_sim[(size_t) g * nt + t]);
-			v[4] = CStringGetTextDatum(gl[g]);
+			v[4] = gl[g].d;
 		}
 		else
 			n[0] = n[2] = n[4] = true;
@@ -910,8 +1008,8 @@ annqa_match_tags(PG_FUNCTION_ARGS)
 				nt,
 				g,
 				t;
-	char	  **gl = read_texts(ga, fn, "gold_labels", &ng);
-	char	  **tl = read_texts(ta, fn, "test_labels", &nt);
+	LabelRef   *gl = read_labels(ga, fn, "gold_labels", &ng);
+	LabelRef   *tl = read_labels(ta, fn, "test_labels", &nt);
 	AnnqaMatchOpts o;
 	double	   *sim;
 
@@ -919,7 +1017,7 @@ annqa_match_tags(PG_FUNCTION_ARGS)
 	sim = alloc_matrix(ng, nt, fn);
 	for (g = 0; g < ng; g++)
 		for (t = 0; t < nt; t++)
-			sim[(size_t) g * nt + t] = strcmp(gl[g], tl[t]) == 0 ? 1.0 : 0.5;
+			sim[(size_t) g * nt + t] = label_eq(&gl[g], &tl[t]) ? 1.0 : 0.5;
 	annqa_match_emit(fcinfo, fn, sim, NULL, ng, nt, ga, ta, PG_GETARG_FLOAT8(2), &o, NULL);
 	return (Datum) 0;
 }
@@ -1340,7 +1438,7 @@ emit_units(FunctionCallInfo fcinfo, const Units *u, char **labels)
 				i,
 				r;
 
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 	for (un = 0; un < u->nunits; un++)
 	{
 		for (r = 0; r < u->nraters; r++)
@@ -1504,7 +1602,7 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 	string_ids(labels, n, lid);
 	members = palloc(sizeof(int) * Max(n, 1));
 
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 	for (un = 0; un < u.nunits; un++)
 	{
 		int			nm = 0,
@@ -1653,7 +1751,7 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 			support[lid[i]]++;
 		}
 	}
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 	for (k = 0; k < nlab; k++)
 	{
 		Datum		v[3];
