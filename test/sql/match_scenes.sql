@@ -77,6 +77,23 @@ FROM (SELECT (annqa.quality(m.status, m.similarity)).* FROM scene, annqa.match(g
 -- unmatched/bird 1, fish/unmatched 1
 SELECT coalesce(test_label, 'unmatched') AS test_label, coalesce(gold_label, 'unmatched') AS gold_label, count(*) AS n
 FROM scene, annqa.match(gold, gl, test, tl) m GROUP BY 1, 2 ORDER BY 1, 2;
+-- per-label precision, recall, Jaccard, Dice (the README's query):
+--   cat: TP 1 (G1-T1), test cats 2 (T1, T2), gold cats 1 -> P 1/2, R 1, J 1/(2+1-1) = 1/2, D 2/3
+--   dog, bird: TP 0, no test object, 1 gold -> P NULL, R 0, J 0, D 0
+--   fish: TP 0, 1 test object, no gold -> P 0, R NULL, J 0, D 0
+SELECT label, tp, round((tp::float8 / nullif(ds, 0))::numeric, 6) AS precision,
+       round((tp::float8 / nullif(gt, 0))::numeric, 6) AS recall,
+       round((tp::float8 / nullif(ds + gt - tp, 0))::numeric, 6) AS jaccard,
+       round((2.0 * tp / nullif(ds + gt, 0))::numeric, 6) AS dice
+FROM (SELECT s.label,
+             count(*) FILTER (WHERE s.side = 'gold' AND status = 'matched') AS tp,
+             count(*) FILTER (WHERE s.side = 'test') AS ds,
+             count(*) FILTER (WHERE s.side = 'gold') AS gt
+      FROM scene, annqa.match(gold, gl, test, tl) m,
+           LATERAL (VALUES ('gold', m.gold_label), ('test', m.test_label)) s(side, label)
+      WHERE s.label IS NOT NULL AND status NOT IN ('crowd', 'ignored')
+      GROUP BY s.label) x
+ORDER BY label;
 -- every object appears exactly once: 3 gold indexes and 3 test indexes
 SELECT count(DISTINCT gold_idx) AS golds, count(DISTINCT test_idx) AS tests, count(*) AS rows
 FROM scene, annqa.match(gold, gl, test, tl) m;

@@ -4,6 +4,7 @@
  * (every injective row -> column map) on small random matrices.
  */
 #include "assign.h"
+#include "match_core.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -186,6 +187,58 @@ main(void)
 		}
 		CHECK(bad == 0, "2000 random finite matrices up to 6x6 equal brute force");
 		CHECK(badinf == 0, "1000 random matrices with +inf: max cardinality, then min cost");
+	}
+	/*
+	 * match_core: gold G1 'cat'(0); test T1 'dog'(1) with IoU 1, T2 'cat'(0)
+	 * with IoU 9/11.  One pass: G1-T1 mismatch, T2 extra.  Two passes:
+	 * G1-T2 matched, T1 extra.
+	 */
+	{
+		double		sim[] = {1.0, 9.0 / 11};
+		int			gl[] = {0}, tl[] = {1, 0};
+		double		thr[] = {0.5};
+		int			gt[1], gs[1], tg[2], ts[2];
+		AnnqaMatchInput in = {1, 2, sim, gl, tl, thr, NULL, NULL, false};
+		AnnqaMatchOutput o = {gt, gs, tg, ts};
+
+		annqa_match_run(&in, &o, ws, NULL, NULL);
+		CHECK(gt[0] == 0 && gs[0] == ANNQA_ST_MISMATCH && ts[1] == ANNQA_ST_EXTRA,
+			  "one pass: wrong-label pair takes the box");
+		in.two_pass = true;
+		annqa_match_run(&in, &o, ws, NULL, NULL);
+		CHECK(gt[0] == 1 && gs[0] == ANNQA_ST_MATCHED && ts[0] == ANNQA_ST_EXTRA,
+			  "two passes: same-label pair first");
+	}
+	/*
+	 * crowd: G1 normal, G2 crowd (both label 0); T1 matches G1 (IoU 1); T2
+	 * has crowd similarity 1 with G2 -> ignored; T3 crowd similarity 0.25 ->
+	 * extra; T4 label 1 inside the crowd -> extra.
+	 */
+	{
+		double		sim[] = {1, 0, 0, 0, 0, 0.25, 0.25, 0.25};
+		double		csim[] = {0, 0, 0, 0, 0.25, 1, 0.25, 1};
+		int			gl[] = {0, 0}, tl[] = {0, 0, 0, 1};
+		double		thr[] = {0.5, 0.5};
+		bool		crowd[] = {false, true};
+		int			gt[2], gs[2], tg[4], ts[4];
+		AnnqaMatchInput in = {2, 4, sim, gl, tl, thr, crowd, csim, true};
+		AnnqaMatchOutput o = {gt, gs, tg, ts};
+
+		annqa_match_run(&in, &o, ws, NULL, NULL);
+		CHECK(gs[0] == ANNQA_ST_MATCHED && gt[0] == 0 && gs[1] == ANNQA_ST_CROWD, "crowd gold not matched");
+		CHECK(ts[1] == ANNQA_ST_IGNORED && tg[1] == 1, "crowd absorbs a same-label test object");
+		CHECK(ts[2] == ANNQA_ST_EXTRA && ts[3] == ANNQA_ST_EXTRA, "below threshold or other label: extra");
+	}
+	/* empty sides */
+	{
+		double		thr[] = {0.5};
+		int			gl[] = {0}, gt[1], gs[1];
+		AnnqaMatchInput in = {1, 0, NULL, gl, NULL, thr, NULL, NULL, true};
+		AnnqaMatchOutput o = {gt, gs, NULL, NULL};
+
+		CHECK(annqa_match_run(&in, &o, ws, NULL, NULL) == ANNQA_ASSIGN_OK && gs[0] == ANNQA_ST_MISSING,
+			  "empty test: gold missing");
+		CHECK(annqa_match_workspace_size(1, 0) > 0, "workspace size for 1x0");
 	}
 	UNIT_DONE();
 }
