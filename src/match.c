@@ -1062,7 +1062,7 @@ annqa_quality_sfunc(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	ArrayType  *st;
 	double	   *s;
-	char	   *status;
+	char	   *status = NULL;
 	int			k;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
@@ -1071,10 +1071,16 @@ annqa_quality_sfunc(PG_FUNCTION_ARGS)
 	s = qstate_check(st, fn);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(st);
-	status = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	for (k = 0; k < 6; k++)
-		if (strcmp(status, status_names[k]) == 0)
-			break;
+	{
+		text	   *t = PG_GETARG_TEXT_PP(1);
+		size_t		len = VARSIZE_ANY_EXHDR(t);
+
+		for (k = 0; k < 6; k++)
+			if (strlen(status_names[k]) == len && memcmp(VARDATA_ANY(t), status_names[k], len) == 0)
+				break;
+		if (k == 6)
+			status = text_to_cstring(t);
+	}
 	if (k == 6)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1252,7 +1258,8 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 	Edge	   *edges = palloc(sizeof(Edge) * cap);
 	int		   *parent = palloc(sizeof(int) * Max(n, 1));
 	int		   *next = palloc(sizeof(int) * Max(n, 1));	/* member lists */
-	int		   *mask;			/* per unit root: rater membership, n x nraters */
+	int		   *stamp;			/* per rater: last merge check that saw it */
+	int			k;
 	int		   *first;
 
 	check_threshold(threshold, fn, "threshold");
@@ -1277,10 +1284,14 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 		/* map the annotators' sorted ids to positions in raters */
 		u->nraters = nr;
 		u->rater = palloc(sizeof(int) * Max(n, 1));
-		for (i = 0; i < n; i++)
+		{
+			int		   *pos = palloc(sizeof(int) * Max(nr, 1));	/* id -> position */
+
 			for (j = 0; j < nr; j++)
-				if (rid[nr + i] == rid[j])
-					u->rater[i] = j;
+				pos[rid[j]] = j;
+			for (i = 0; i < n; i++)
+				u->rater[i] = pos[rid[nr + i]];
+		}
 	}
 	else
 	{
@@ -1294,24 +1305,31 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 
 	/* candidate pairs: optimal matching between every two raters */
 	{
-		int		   *ia = palloc(sizeof(int) * Max(n, 1));
-		int		   *ib = palloc(sizeof(int) * Max(n, 1));
+		int		   *start = palloc0(sizeof(int) * (u->nraters + 1));
+		int		   *byr = palloc(sizeof(int) * Max(n, 1));	/* objects grouped by rater */
+		int		   *fill = palloc(sizeof(int) * Max(u->nraters, 1));
 		int		   *res = palloc(sizeof(int) * Max(n, 1));
+
+		for (i = 0; i < n; i++)
+			start[u->rater[i] + 1]++;
+		for (a = 0; a < u->nraters; a++)
+		{
+			start[a + 1] += start[a];
+			fill[a] = start[a];
+		}
+		for (i = 0; i < n; i++)
+			byr[fill[u->rater[i]]++] = i;
 
 		for (a = 0; a < u->nraters; a++)
 			for (b = a + 1; b < u->nraters; b++)
 			{
-				int			na = 0,
-							nb = 0;
+				int		   *ia = byr + start[a],
+						   *ib = byr + start[b];
+				int			na = start[a + 1] - start[a],
+							nb = start[b + 1] - start[b];
 				double	   *cost;
 
-				for (i = 0; i < n; i++)
-				{
-					if (u->rater[i] == a)
-						ia[na++] = i;
-					else if (u->rater[i] == b)
-						ib[nb++] = i;
-				}
+				CHECK_FOR_INTERRUPTS();
 				if (na == 0 || nb == 0)
 					continue;
 				cost = palloc(sizeof(double) * na * nb);
@@ -1333,7 +1351,7 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 						if (ne == cap)
 						{
 							cap *= 2;
-							edges = repalloc(edges, sizeof(Edge) * cap);
+							edges = repalloc_huge(edges, sizeof(Edge) * cap);
 						}
 						edges[ne].i = Min(ia[i], ib[res[i]]);
 						edges[ne].j = Max(ia[i], ib[res[i]]);
@@ -1341,32 +1359,37 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 						ne++;
 					}
 				}
+				pfree(cost);
 			}
 	}
 	qsort(edges, ne, sizeof(Edge), cmp_edge);
 
 	/* greedy constrained merging; parent[] points at the unit's root */
-	mask = palloc0(sizeof(int) * Max(n, 1) * Max(u->nraters, 1));
+	stamp = palloc(sizeof(int) * Max(u->nraters, 1));
+	for (k = 0; k < u->nraters; k++)
+		stamp[k] = -1;
 	for (i = 0; i < n; i++)
 	{
 		parent[i] = i;
 		next[i] = -1;
-		mask[(size_t) i * u->nraters + u->rater[i]] = 1;
 	}
 	for (int e = 0; e < ne; e++)
 	{
 		int			ra = parent[edges[e].i],
 					rb = parent[edges[e].j],
 					x,
-					y,
-					k;
+					y;
 		bool		ok = true;
 
 		if (ra == rb)
 			continue;
-		for (k = 0; k < u->nraters && ok; k++)
-			if (mask[(size_t) ra * u->nraters + k] && mask[(size_t) rb * u->nraters + k])
+		/* at most one object per rater */
+		for (x = ra; x >= 0; x = next[x])
+			stamp[u->rater[x]] = e;
+		for (y = rb; y >= 0 && ok; y = next[y])
+			if (stamp[u->rater[y]] == e)
 				ok = false;
+		/* every two members reach the threshold */
 		for (x = ra; x >= 0 && ok; x = next[x])
 			for (y = rb; y >= 0 && ok; y = next[y])
 			{
@@ -1390,8 +1413,6 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 		next[x] = rb;
 		for (y = rb; y >= 0; y = next[y])
 			parent[y] = ra;
-		for (k = 0; k < u->nraters; k++)
-			mask[(size_t) ra * u->nraters + k] |= mask[(size_t) rb * u->nraters + k];
 	}
 
 	/* number units by their smallest member */
@@ -1690,6 +1711,15 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 PG_FUNCTION_INFO_V1(annqa_consensus_tags);
 Datum
 annqa_consensus_tags(PG_FUNCTION_ARGS)
@@ -1709,7 +1739,7 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 			   *aid,
 			   *support,
 			   *first;
-	bool	   *seen;
+	int64	   *pairs;
 
 	check_lengths(fn, "labels", n, "annotators", na);
 	check_quorum(quorum, fn);
@@ -1735,22 +1765,20 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 	}
 	support = palloc0(sizeof(int) * Max(nlab, 1));
 	first = palloc(sizeof(int) * Max(nlab, 1));
-	seen = palloc0(sizeof(bool) * Max(n, 1) * Max(nlab, 1));
 	for (k = 0; k < nlab; k++)
 		first[k] = -1;
-	/* one vote per annotator and label */
+	/* one vote per annotator and label: count distinct (label, annotator) pairs */
+	pairs = palloc(sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
-		size_t		cell = (size_t) aid[i] * nlab + lid[i];
-
 		if (first[lid[i]] < 0)
 			first[lid[i]] = i;
-		if (!seen[cell])
-		{
-			seen[cell] = true;
-			support[lid[i]]++;
-		}
+		pairs[i] = (int64) lid[i] * (n + 1) + aid[i];
 	}
+	qsort(pairs, n, sizeof(int64), cmp_int64);
+	for (i = 0; i < n; i++)
+		if (i == 0 || pairs[i] != pairs[i - 1])
+			support[pairs[i] / (n + 1)]++;
 	init_srf(fcinfo);
 	for (k = 0; k < nlab; k++)
 	{
