@@ -147,6 +147,15 @@ SELECT gold_idx, test_idx, round(similarity::numeric, 12) AS similarity, status
 FROM annqa.match(ARRAY['(0,0,10,1,90)'::annqa.rbox, '(0,0,10,2,45)'], '{a,a}',
                  ARRAY['(5,0,10,1,90)'::annqa.rbox, '(0,0,10,2,45)'], '{a,a}');
 
+-- rotated crowd region: G1 crowd (10,10,20,20,0) covers x, y in [0, 20].
+--   T1 (5,5,4,4,30): a 4x4 square, corners within 2.83 of (5,5): inside, crowd IoU 16/16 = 1 -> ignored
+--   T2 (19,10,4,4,0): x in [17,21]: inside for 3 x 4 = 12 of 16 -> 0.75 -> ignored
+--   T3 (21,10,4,4,0): x in [19,23]: 1 x 4 = 4 of 16 -> 0.25 -> extra
+SELECT gold_idx, test_idx, round(similarity::numeric, 12) AS similarity, status
+FROM annqa.match(ARRAY['(10,10,20,20,0)'::annqa.rbox], '{p}',
+                 ARRAY['(5,5,4,4,30)'::annqa.rbox, '(19,10,4,4,0)', '(21,10,4,4,0)'], '{p,p,p}',
+                 0.5, '{"gold_crowd": [true]}');
+
 -- ---------------------------------------------------------------- keypoints (OKS)
 -- Gold K1 = (0,0),(10,0); K2 = (100,100),(110,100), all visible; area 100 each, sigma 0.1.
 -- Test T1 = K2 shifted by 1 in x; T2 = K1 exactly.

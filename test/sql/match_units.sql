@@ -34,6 +34,11 @@ SELECT u.* FROM annqa.object_units(ARRAY[pg_temp.b(0, 10), pg_temp.b(0, 10), pg_
 SELECT u.* FROM annqa.object_units(ARRAY[pg_temp.b(0, 10), pg_temp.b(3, 13), pg_temp.b(6, 16)],
                                    '{x,x,x}', '{r1,r2,r3}', 0.5) u;
 
+-- Rotated boxes: r1 (0,0,10,2,45) and r2's identical box form unit 1 (IoU 1);
+-- r1's (50,50,4,4,0) overlaps nothing: unit 2, r2 absent.
+SELECT u.* FROM annqa.object_units(ARRAY['(0,0,10,2,45)'::annqa.rbox, '(50,50,4,4,0)', '(0,0,10,2,45)'],
+                                   '{car,car,car}', '{r1,r1,r2}', 0.5) u;
+
 -- Consensus of the first scene (threshold 0.5, quorum 0.5 of 3 raters: 2 votes):
 --   unit 1: cat 2 votes (dog 1): kept, score 2/3.  Mean box x [1/3, 31/3];
 --     IoU with it: o1 and o5 (29/3)/(31/3) = 0.9355, o3 (28/3)/11 = 0.8485:
