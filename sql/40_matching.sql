@@ -135,3 +135,17 @@ CREATE FUNCTION annqa.consensus(labels text[], annotators text[], quorum float8 
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10 ROWS 2;
 COMMENT ON FUNCTION annqa.consensus(text[], text[], float8, text[]) IS
     'consensus tags of one item: every label given by at least ceil(quorum * raters) distinct annotators, with support and score = support/raters';
+
+-- ---------------------------------------------------------------- more similarity matrices
+
+CREATE FUNCTION annqa.iou_matrix(a box[], b box[], crowd boolean[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'annqa_iou_matrix_box_crowd'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.iou_matrix(box[], box[], boolean[]) IS
+    'IoU matrix of a (rows) and b (columns); where crowd[j] is true, b[j] is a COCO crowd region and the entry is intersection / area(a[i])';
+
+CREATE FUNCTION annqa.oks_matrix(gold float8[], test float8[], options jsonb DEFAULT '{}') RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'annqa_oks_matrix'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.oks_matrix(float8[], float8[], jsonb) IS
+    'COCO OKS of every gold keypoint object (rows: [x, y, v] triples) with every test object (columns); options.sigmas (default 0.09) and options.area (gold areas; default the bounding box of the visible gold keypoints); 0 when no gold keypoint is visible';

@@ -915,11 +915,15 @@ read_keypoints(ArrayType *arr, const char *fn, const char *what, int *nobj, int 
 	return v;
 }
 
-PG_FUNCTION_INFO_V1(annqa_match_keypoints);
-Datum
-annqa_match_keypoints(PG_FUNCTION_ARGS)
+/*
+ * The OKS matrix of gold (rows) and test keypoint objects, with the sigmas
+ * and gold areas of the options (defaults: 0.09, the bounding box of the
+ * visible gold keypoints).  *area receives the gold areas.
+ */
+static double *
+oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
+		int *ngp, int *ntp, double **areap)
 {
-	const char *fn = "annqa.match";
 	int			ng,
 				nt,
 				nkg,
@@ -928,39 +932,37 @@ annqa_match_keypoints(PG_FUNCTION_ARGS)
 				g,
 				t,
 				k;
-	const double *gold = read_keypoints(PG_GETARG_ARRAYTYPE_P(0), fn, "gold", &ng, &nkg);
-	const double *test = read_keypoints(PG_GETARG_ARRAYTYPE_P(2), fn, "test", &nt, &nkt);
-	AnnqaMatchOpts o;
+	const double *gold = read_keypoints(ga, fn, "gold", &ng, &nkg);
+	const double *test = read_keypoints(ta, fn, "test", &nt, &nkt);
 	double	   *sim,
 			   *area;
 	static const double default_sigma = 0.09;	/* CVAT's oks_sigma */
 	const double *sig = &default_sigma;
 	int			nsig = 1;
 
-	annqa_match_parse_options(PG_GETARG_JSONB_P(5), fn, kp_options, &o);
 	if (nkg >= 0 && nkt >= 0 && nkg != nkt)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: gold and test must have the same number of keypoints", fn),
 				 errdetail("gold has %d keypoints per object and test has %d.", nkg, nkt)));
 	nkp = Max(nkg, nkt);
-	if (o.sigmas)
+	if (o->sigmas)
 	{
-		if (nkp >= 0 && o.nsigmas != 1 && o.nsigmas != nkp)
+		if (nkp >= 0 && o->nsigmas != 1 && o->nsigmas != nkp)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: options.sigmas must have one value per keypoint, or a single value", fn),
-					 errdetail("There are %d keypoints and %d sigmas.", nkp, o.nsigmas)));
-		sig = o.sigmas;
-		nsig = o.nsigmas;
+					 errdetail("There are %d keypoints and %d sigmas.", nkp, o->nsigmas)));
+		sig = o->sigmas;
+		nsig = o->nsigmas;
 	}
-	if (o.area)
-		check_lengths(fn, "gold", ng, "options.area", o.narea);
+	if (o->area)
+		check_lengths(fn, "gold", ng, "options.area", o->narea);
 	area = palloc(sizeof(double) * Max(ng, 1));
 	for (g = 0; g < ng; g++)
 	{
-		if (o.area)
-			area[g] = o.area[g];
+		if (o->area)
+			area[g] = o->area[g];
 		else
 		{
 			/* the bounding box of the visible gold keypoints */
@@ -983,6 +985,7 @@ annqa_match_keypoints(PG_FUNCTION_ARGS)
 	}
 	sim = alloc_matrix(ng, nt, fn);
 	for (g = 0; g < ng; g++)
+	{
 		for (t = 0; t < nt; t++)
 		{
 			double		s;
@@ -992,9 +995,80 @@ annqa_match_keypoints(PG_FUNCTION_ARGS)
 				s = 0;			/* no visible gold keypoint: nothing to match on */
 			sim[(size_t) g * nt + t] = annqa_check_result(s, fn);
 		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	*ngp = ng;
+	*ntp = nt;
+	*areap = area;
+	return sim;
+}
+
+PG_FUNCTION_INFO_V1(annqa_match_keypoints);
+Datum
+annqa_match_keypoints(PG_FUNCTION_ARGS)
+{
+	const char *fn = "annqa.match";
+	int			ng,
+				nt;
+	AnnqaMatchOpts o;
+	double	   *sim,
+			   *area;
+
+	annqa_match_parse_options(PG_GETARG_JSONB_P(5), fn, kp_options, &o);
+	sim = oks_sim(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(2), fn, &o, &ng, &nt, &area);
 	annqa_match_emit(fcinfo, fn, sim, NULL, ng, nt, PG_GETARG_ARRAYTYPE_P(1),
 					 PG_GETARG_ARRAYTYPE_P(3), PG_GETARG_FLOAT8(4), &o, area);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(annqa_oks_matrix);
+Datum
+annqa_oks_matrix(PG_FUNCTION_ARGS)
+{
+	const char *fn = "annqa.oks_matrix";
+	static const char *const allowed[] = {"sigmas", "area", NULL};
+	int			ng,
+				nt;
+	AnnqaMatchOpts o;
+	double	   *sim,
+			   *area;
+
+	annqa_match_parse_options(PG_GETARG_JSONB_P(2), fn, allowed, &o);
+	sim = oks_sim(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), fn, &o, &ng, &nt, &area);
+	PG_RETURN_ARRAYTYPE_P(make_matrix(sim, ng, nt));
+}
+
+PG_FUNCTION_INFO_V1(annqa_iou_matrix_box_crowd);
+Datum
+annqa_iou_matrix_box_crowd(PG_FUNCTION_ARGS)
+{
+	const char *fn = "annqa.iou_matrix";
+	int			na,
+				nb,
+				nc,
+				i,
+				j;
+	AnnqaBox   *a = read_boxes(PG_GETARG_ARRAYTYPE_P(0), fn, "a", &na);
+	AnnqaBox   *b = read_boxes(PG_GETARG_ARRAYTYPE_P(1), fn, "b", &nb);
+	const bool *crowd;
+	double	   *m = alloc_matrix(na, nb, fn);
+
+	array_1d_count(PG_GETARG_ARRAYTYPE_P(2), fn, "crowd");
+	crowd = annqa_bool_array(PG_GETARG_ARRAYTYPE_P(2), fn, "crowd", &nc);
+	check_lengths(fn, "b", nb, "crowd", nc);
+	for (i = 0; i < na; i++)
+	{
+		for (j = 0; j < nb; j++)
+		{
+			double		s = annqa_geom_box_iou(&a[i], &b[j], crowd[j]);
+
+			if (isnan(s))
+				annqa_check_result(s, fn);
+			m[(size_t) i * nb + j] = s;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_ARRAYTYPE_P(make_matrix(m, na, nb));
 }
 
 PG_FUNCTION_INFO_V1(annqa_match_tags);

@@ -53,6 +53,10 @@ SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"sigmas": [0.1, 0.2]}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"sigmas": -1}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"area": [1, 2]}')$$);
+-- similarity matrices: crowd flags of the wrong length (22023) or NULL (22004)
+SELECT pg_temp.err($$SELECT annqa.iou_matrix(ARRAY[box '((0,0),(1,1))'], ARRAY[box '((0,0),(1,1))'], '{true,false}')$$);
+SELECT pg_temp.err($$SELECT annqa.iou_matrix(ARRAY[box '((0,0),(1,1))'], ARRAY[box '((0,0),(1,1))'], ARRAY[NULL::boolean])$$);
+SELECT pg_temp.err($$SELECT annqa.oks_matrix('{{0,0,2}}', '{{0,0,2}}', '{"two_pass": true}')$$);
 -- object units and consensus: lengths (22023), NULLs (22004), quorum, raters
 SELECT pg_temp.err($$SELECT * FROM annqa.object_units(ARRAY[box '((0,0),(1,1))'], '{a}', '{r1,r2}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.object_units(ARRAY[box '((0,0),(1,1))'], '{a}', ARRAY[NULL::text])$$);

@@ -36,6 +36,11 @@ SELECT annqa.iou_matrix('{}'::box[], ARRAY[pg_temp.b(0, 1)]) AS empty_side;
 SELECT annqa.iou_matrix(ARRAY['(0,0,10,1,90)'::annqa.rbox],
                         ARRAY['(5,0,10,1,90)'::annqa.rbox, '(0,0,10,1,90)']) AS rotated_0_1;
 
+-- with crowd flags for b: a1 [0,10], a2 [25,35]; b1 [0,10], b2 crowd [-10,30]:
+--   a1-b1 1; a1-b2 = inter / area(a1) = 100/100 = 1; a2-b1 0; a2-b2 = 50/100 = 0.5
+SELECT annqa.iou_matrix(ARRAY[pg_temp.b(0, 10), pg_temp.b(25, 35)],
+                        ARRAY[pg_temp.b(0, 10), pg_temp.b(-10, 30)], '{false,true}') AS with_crowd;
+
 -- ---------------------------------------------------------------- greedy vs Hungarian
 -- Same matrix as above (gold a, test b, all label 'x', threshold 0.5).
 -- Greedy by best IoU takes G1-T1 (0.818) first; T2 is then left with G2
@@ -165,6 +170,13 @@ SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
 FROM annqa.match('{{0,0,2,10,0,2},{100,100,2,110,100,2}}'::float8[], '{p,p}',
                  '{{101,100,2,111,100,2},{0,0,2,10,0,2}}'::float8[], '{p,p}',
                  0.5, '{"sigmas": 0.1, "area": [100, 100]}');
+
+-- the OKS matrix of the same objects: K1-T2 1, K2-T1 exp(-0.125) = 0.882497;
+-- K1-T1 and K2-T2 are ~140 apart: e = 20201 / 0.04 / 100 / 2 = 2525, exp(-2525) = 0
+SELECT array_dims(m) AS dims, m[1][1] AS k1t1, m[1][2] AS k1t2, round(m[2][1]::numeric, 6) AS k2t1, m[2][2] AS k2t2
+FROM annqa.oks_matrix('{{0,0,2,10,0,2},{100,100,2,110,100,2}}'::float8[],
+                      '{{101,100,2,111,100,2},{0,0,2,10,0,2}}'::float8[],
+                      '{"sigmas": 0.1, "area": [100, 100]}') m;
 
 -- ---------------------------------------------------------------- tags
 -- CVAT's tag similarity 0.5 + 0.5 [same label], threshold 0.5.
