@@ -120,10 +120,14 @@ FROM (SELECT image_file, unit, annotator FROM (
 -- Object-level agreement on the label names needs the agreement aggregates
 -- (branch agree).  Once merged, this is the query (units as items, raters as
 -- annotators, a NULL label counted as the category '<none>'):
---   SELECT annqa.fleiss_kappa(...), annqa.krippendorff_alpha(...)
+--   SELECT annqa.fleiss_kappa(item, annotator, label) AS fleiss_kappa,
+--          annqa.krippendorff_alpha(item, annotator, label, 'nominal') AS alpha
 --   FROM (SELECT image_file || '/' || unit AS item, annotator,
---                coalesce(regexp_replace(label, '_[0-9]+$', ''), '<none>') AS label
+--                coalesce(label, '<none>') AS label
 --         FROM lm_units) u;
+-- (and the same with regexp_replace(label, '_[0-9]+$', '') for the names
+-- without their numeric suffix).  On the raw names agreement should be low:
+-- no unit has three equal names (below).
 -- Here, the raw share of units where all three names agree:
 SELECT count(*) AS units,
        count(*) FILTER (WHERE n_names = 1 AND n_labels = 3) AS all_three_same_name,
