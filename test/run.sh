@@ -22,6 +22,7 @@ rm -rf "$ANNQA_ROOT/test/results"
 echo "== annqa test suite ($VARIANT build)"
 annqa_instance "$VARIANT" || exit 1
 annqa_start || exit 1
+[ -n "${ANNQA_KEEP:-}" ] && echo "scratch directory (kept): $T"
 PGXS_DIR=$(dirname "$(dirname "$("$SYS_PGLIB/bin/pg_config" --pgxs)")")
 
 # ---------------------------------------------------------------- pg_regress
