@@ -178,27 +178,40 @@ typedef struct LabelRef
 {
 	const char *p;
 	int			len;
+	uint32		h;				/* hash of the bytes */
 	Datum		d;
 } LabelRef;
 
+/*
+ * The elements of a text[] in place (no copies, no Datum/null arrays: this
+ * runs once per item and side); NULLs were rejected by array_1d_count.
+ */
 static LabelRef *
 read_labels(ArrayType *arr, const char *fn, const char *what, int *n)
 {
-	Datum	   *d;
-	bool	   *nulls;
-	int			cnt,
+	int			cnt = annqa_match_array_1d_count(arr, fn, what),
 				i;
+	const char *p = ARR_DATA_PTR(arr);
 	LabelRef   *r;
 
-	annqa_match_array_1d_count(arr, fn, what);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &cnt);
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "%s: expected text[] for %s", fn, what);
 	r = palloc(sizeof(LabelRef) * Max(cnt, 1));
 	for (i = 0; i < cnt; i++)
 	{
+		uint32		h = 2166136261u;
+		int			k;
+
 		/* elements of a non-toasted array are never compressed or external */
-		r[i].p = VARDATA_ANY(DatumGetPointer(d[i]));
-		r[i].len = VARSIZE_ANY_EXHDR(DatumGetPointer(d[i]));
-		r[i].d = d[i];
+		r[i].d = PointerGetDatum(p);
+		r[i].p = VARDATA_ANY(p);
+		r[i].len = VARSIZE_ANY_EXHDR(p);
+		/* FNV-1a: equal labels have equal hashes, so most compares stop here */
+		for (k = 0; k < r[i].len; k++)
+			h = (h ^ (unsigned char) r[i].p[k]) * 16777619u;
+		r[i].h = h;
+		p = att_addlength_pointer(p, -1, p);
+		p = (const char *) att_align_nominal(p, TYPALIGN_INT);
 	}
 	*n = cnt;
 	return r;
@@ -207,7 +220,7 @@ read_labels(ArrayType *arr, const char *fn, const char *what, int *n)
 static inline bool
 label_eq(const LabelRef *a, const LabelRef *b)
 {
-	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+	return a->h == b->h && a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
 /*
@@ -762,19 +775,30 @@ annqa_match_alloc_matrix(int na, int nb, const char *fn)
 ArrayType *
 annqa_match_make_matrix(const double *m, int na, int nb)
 {
-	size_t		cells = (size_t) na * (size_t) nb,
-				k;
-	Datum	   *d;
-	int			dims[2] = {na, nb},
-				lbs[2] = {1, 1};
+	size_t		cells = (size_t) na * (size_t) nb;
+	Size		nbytes;
+	ArrayType  *r;
 
 	if (cells == 0)
 		return construct_empty_array(FLOAT8OID);
-	d = palloc_extended(sizeof(Datum) * cells, MCXT_ALLOC_HUGE);
-	for (k = 0; k < cells; k++)
-		d[k] = Float8GetDatum(m[k]);
-	return construct_md_array(d, NULL, 2, dims, lbs, FLOAT8OID, sizeof(float8),
-							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	/* built directly: no Datum per cell (a 1000 x 1000 matrix is 1M cells) */
+	nbytes = add_size(ARR_OVERHEAD_NONULLS(2), mul_size(cells, sizeof(float8)));
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("annqa: result matrix is too large")));
+	r = palloc_extended(nbytes, MCXT_ALLOC_HUGE);
+	memset(r, 0, ARR_OVERHEAD_NONULLS(2));
+	SET_VARSIZE(r, nbytes);
+	r->ndim = 2;
+	r->dataoffset = 0;
+	r->elemtype = FLOAT8OID;
+	ARR_DIMS(r)[0] = na;
+	ARR_DIMS(r)[1] = nb;
+	ARR_LBOUND(r)[0] = 1;
+	ARR_LBOUND(r)[1] = 1;
+	memcpy(ARR_DATA_PTR(r), m, cells * sizeof(float8));
+	return r;
 }
 
 PG_FUNCTION_INFO_V1(annqa_iou_matrix_box);
@@ -840,8 +864,8 @@ annqa_match_box(PG_FUNCTION_ARGS)
 		csim = annqa_match_alloc_matrix(ng, nt, fn);
 		box_matrix(gold, ng, test, nt, csim, true, fn);
 	}
-	area = palloc(sizeof(double) * Max(ng, 1));
-	for (g = 0; g < ng; g++)
+	area = o.tba ? palloc(sizeof(double) * Max(ng, 1)) : NULL;
+	for (g = 0; area && g < ng; g++)
 		area[g] = (gold[g].hx - gold[g].lx) * (gold[g].hy - gold[g].ly);
 	annqa_match_emit(fcinfo, fn, sim, csim, ng, nt, PG_GETARG_ARRAYTYPE_P(1),
 					 PG_GETARG_ARRAYTYPE_P(3), PG_GETARG_FLOAT8(4), &o, area);
