@@ -116,6 +116,18 @@ SELECT pg_temp.err($$SELECT * FROM annqa.object_units(ARRAY[pg_temp.rect(0, 0, 4
 SELECT pg_temp.err($$SELECT * FROM annqa.consensus(ARRAY[pg_temp.rect(0, 0, 4, 4), NULL], '{a,a}', '{x,y}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.consensus(ARRAY[pg_temp.rect(0, 0, 4, 4)], '{a}', '{x}', 0.4, 0.5, '{"fuse": "mean"}')$$);
 
+-- ---------------------------------------------------------------- empty masks
+-- An empty mask overlaps nothing (IoU 0, never matched), also with itself;
+-- 0 x 0 masks work throughout.  Consensus of two empty masks of one unit is
+-- impossible (IoU 0 < threshold), so each is its own unit of 1 vote of 2
+-- raters: quorum 0.5 keeps both, each the empty mask.
+SELECT m.status, m.similarity FROM annqa.match(ARRAY[pg_temp.rect(0, 0, 0, 0)], '{a}', ARRAY[pg_temp.rect(0, 0, 0, 0)], '{a}', 0) m;
+SELECT annqa.iou_matrix(ARRAY['{"size": [0, 0], "counts": []}'::jsonb::annqa.rle],
+                        ARRAY['{"size": [0, 0], "counts": []}'::jsonb::annqa.rle], '{t}') AS zero_size;
+SELECT c.unit, annqa.area(c.geom) AS area, annqa.height(c.geom) AS h, c.support, c.mean_iou
+FROM annqa.consensus(ARRAY['{"size": [0, 0], "counts": []}'::jsonb::annqa.rle, '{"size": [0, 0], "counts": []}'::jsonb::annqa.rle],
+                     '{a,a}', '{x,y}') c;
+
 -- ---------------------------------------------------------------- object units and consensus
 -- Raters a, b, c.  a: cat cols 0-3 rows 0-3 (16 px); b: cat cols 0-3 rows 0-2
 -- (12 px); c: dog cols 1-4 rows 1-3 (12 px) and c: dog cols 7-9 rows 7-9.
