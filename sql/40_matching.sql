@@ -149,3 +149,38 @@ CREATE FUNCTION annqa.oks_matrix(gold float8[], test float8[], options jsonb DEF
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION annqa.oks_matrix(float8[], float8[], jsonb) IS
     'COCO OKS of every gold keypoint object (rows: [x, y, v] triples) with every test object (columns); options.sigmas (default 0.09) and options.area (gold areas; default the bounding box of the visible gold keypoints); 0 when no gold keypoint is visible';
+
+-- ---------------------------------------------------------------- masks (annqa.rle[])
+
+CREATE FUNCTION annqa.iou_matrix(a annqa.rle[], b annqa.rle[], crowd boolean[] DEFAULT NULL) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'annqa_iou_matrix_rle'
+    LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.iou_matrix(annqa.rle[], annqa.rle[], boolean[]) IS
+    'mask IoU of every mask of a (rows) with every mask of b (columns), each mask decoded once; where crowd[j] is true, b[j] is a COCO crowd region and the entry is intersection / area(a[i]); crowd NULL (the default) means no crowd regions; NULL a or b gives NULL';
+
+CREATE FUNCTION annqa.match(gold annqa.rle[], gold_labels text[], test annqa.rle[], test_labels text[],
+                            threshold float8 DEFAULT 0.5, options jsonb DEFAULT '{}')
+    RETURNS TABLE (gold_idx int, test_idx int, similarity float8, status text,
+                   gold_label text, test_label text, low_overlap boolean)
+    AS 'MODULE_PATHNAME', 'annqa_match_rle'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+COMMENT ON FUNCTION annqa.match(annqa.rle[], text[], annqa.rle[], text[], float8, jsonb) IS
+    'one-to-one matching of masks on mask IoU (COCO RLE, bbox prefilter); same rows and options as the box form (gold_crowd: intersection / area of the test mask; threshold_by_area: over the gold mask area)';
+
+CREATE FUNCTION annqa.object_units(geoms annqa.rle[], labels text[], annotators text[],
+                                   threshold float8 DEFAULT 0.5, raters text[] DEFAULT '{}')
+    RETURNS TABLE (unit int, annotator text, object_idx int, label text)
+    AS 'MODULE_PATHNAME', 'annqa_object_units_rle'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 20;
+COMMENT ON FUNCTION annqa.object_units(annqa.rle[], text[], text[], float8, text[]) IS
+    'object units of masks on mask IoU; see the box form';
+
+CREATE FUNCTION annqa.consensus(geoms annqa.rle[], labels text[], annotators text[],
+                                threshold float8 DEFAULT 0.4, quorum float8 DEFAULT 0.5,
+                                options jsonb DEFAULT '{}', raters text[] DEFAULT '{}')
+    RETURNS TABLE (unit int, label text, geom annqa.rle, support int, score float8,
+                   mean_iou float8, members int[])
+    AS 'MODULE_PATHNAME', 'annqa_consensus_rle'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+COMMENT ON FUNCTION annqa.consensus(annqa.rle[], text[], text[], float8, float8, jsonb, text[]) IS
+    'consensus masks of one item: object units, majority label (kept with at least ceil(quorum * raters) votes), and the pixel-majority mask of the unit''s members (pixels covered by at least half of them, computed on runs); options.fuse = ''nearest'': the member with the highest IoU with that mask instead';

@@ -52,8 +52,8 @@ alloc_workspace(size_t sz, const char *fn)
 }
 
 /* Materialized SRF set-up; reuses the executor's expected tuple descriptor. */
-static void
-init_srf(FunctionCallInfo fcinfo)
+void
+annqa_match_init_srf(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
@@ -64,8 +64,8 @@ init_srf(FunctionCallInfo fcinfo)
 /* ---------------------------------------------------------------- arrays */
 
 /* Raise 22004 if arr holds a NULL; 22023 unless it is empty or one-dimensional. */
-static int
-array_1d_count(ArrayType *arr, const char *fn, const char *what)
+int
+annqa_match_array_1d_count(ArrayType *arr, const char *fn, const char *what)
 {
 	int			n;
 
@@ -89,7 +89,7 @@ static AnnqaBox *
 read_boxes(ArrayType *arr, const char *fn, const char *what, int *n)
 {
 	int			i,
-				cnt = array_1d_count(arr, fn, what);
+				cnt = annqa_match_array_1d_count(arr, fn, what);
 	const BOX  *b = (const BOX *) ARR_DATA_PTR(arr);
 	AnnqaBox   *r = palloc(sizeof(AnnqaBox) * Max(cnt, 1));
 
@@ -109,7 +109,7 @@ static const RBox *
 read_rboxes(ArrayType *arr, const char *fn, const char *what, int *n)
 {
 	int			i,
-				cnt = array_1d_count(arr, fn, what);
+				cnt = annqa_match_array_1d_count(arr, fn, what);
 	const RBox *r = (const RBox *) ARR_DATA_PTR(arr);
 
 	for (i = 0; i < cnt; i++)
@@ -119,8 +119,8 @@ read_rboxes(ArrayType *arr, const char *fn, const char *what, int *n)
 }
 
 /* text[] as C strings. */
-static char **
-read_texts(ArrayType *arr, const char *fn, const char *what, int *n)
+char **
+annqa_match_read_texts(ArrayType *arr, const char *fn, const char *what, int *n)
 {
 	Datum	   *d;
 	bool	   *nulls;
@@ -128,7 +128,7 @@ read_texts(ArrayType *arr, const char *fn, const char *what, int *n)
 				i;
 	char	  **s;
 
-	array_1d_count(arr, fn, what);
+	annqa_match_array_1d_count(arr, fn, what);
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &cnt);
 	s = palloc(sizeof(char *) * Max(cnt, 1));
 	for (i = 0; i < cnt; i++)
@@ -153,8 +153,8 @@ cmp_str_idx(const void *a, const void *b, void *arg)
  * strings' byte order (so id order is a deterministic tie-break).  Returns
  * the number of distinct strings.
  */
-static int
-string_ids(char **s, int n, int *ids)
+int
+annqa_match_string_ids(char **s, int n, int *ids)
 {
 	int		   *ord = palloc(sizeof(int) * Max(n, 1));
 	int			i,
@@ -178,27 +178,40 @@ typedef struct LabelRef
 {
 	const char *p;
 	int			len;
+	uint32		h;				/* hash of the bytes */
 	Datum		d;
 } LabelRef;
 
+/*
+ * The elements of a text[] in place (no copies, no Datum/null arrays: this
+ * runs once per item and side); NULLs were rejected by array_1d_count.
+ */
 static LabelRef *
 read_labels(ArrayType *arr, const char *fn, const char *what, int *n)
 {
-	Datum	   *d;
-	bool	   *nulls;
-	int			cnt,
+	int			cnt = annqa_match_array_1d_count(arr, fn, what),
 				i;
+	const char *p = ARR_DATA_PTR(arr);
 	LabelRef   *r;
 
-	array_1d_count(arr, fn, what);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &cnt);
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "%s: expected text[] for %s", fn, what);
 	r = palloc(sizeof(LabelRef) * Max(cnt, 1));
 	for (i = 0; i < cnt; i++)
 	{
+		uint32		h = 2166136261u;
+		int			k;
+
 		/* elements of a non-toasted array are never compressed or external */
-		r[i].p = VARDATA_ANY(DatumGetPointer(d[i]));
-		r[i].len = VARSIZE_ANY_EXHDR(DatumGetPointer(d[i]));
-		r[i].d = d[i];
+		r[i].d = PointerGetDatum(p);
+		r[i].p = VARDATA_ANY(p);
+		r[i].len = VARSIZE_ANY_EXHDR(p);
+		/* FNV-1a: equal labels have equal hashes, so most compares stop here */
+		for (k = 0; k < r[i].len; k++)
+			h = (h ^ (unsigned char) r[i].p[k]) * 16777619u;
+		r[i].h = h;
+		p = att_addlength_pointer(p, -1, p);
+		p = (const char *) att_align_nominal(p, TYPALIGN_INT);
 	}
 	*n = cnt;
 	return r;
@@ -207,7 +220,7 @@ read_labels(ArrayType *arr, const char *fn, const char *what, int *n)
 static inline bool
 label_eq(const LabelRef *a, const LabelRef *b)
 {
-	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+	return a->h == b->h && a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
 /*
@@ -227,7 +240,7 @@ label_ids(const LabelRef *l, int n, int *ids)
 
 		for (i = 0; i < n; i++)
 			s[i] = pnstrdup(l[i].p, l[i].len);
-		string_ids(s, n, ids);
+		annqa_match_string_ids(s, n, ids);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -239,8 +252,8 @@ label_ids(const LabelRef *l, int n, int *ids)
 	}
 }
 
-static void
-check_lengths(const char *fn, const char *a, int na, const char *b, int nb)
+void
+annqa_match_check_lengths(const char *fn, const char *a, int na, const char *b, int nb)
 {
 	if (na != nb)
 		ereport(ERROR,
@@ -249,8 +262,8 @@ check_lengths(const char *fn, const char *a, int na, const char *b, int nb)
 				 errdetail("%s has %d elements and %s has %d.", a, na, b, nb)));
 }
 
-static void
-check_threshold(double t, const char *fn, const char *what)
+void
+annqa_match_check_threshold(double t, const char *fn, const char *what)
 {
 	annqa_check_finite(t, fn, what);
 	if (t < 0 || t > 1)
@@ -478,7 +491,7 @@ annqa_match_parse_options(Jsonb *jb, const char *fn, const char *const *allowed,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("%s: options.threshold_by_area must hold [area, threshold] pairs", fn),
 							 errdetail("Element %d has %d numbers.", i + 1, k)));
-				check_threshold(pt[1], fn, "a threshold_by_area threshold");
+				annqa_match_check_threshold(pt[1], fn, "a threshold_by_area threshold");
 				if (pt[0] < 0 || (i > 0 && !(pt[0] > o->tba[2 * i - 2])))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -580,11 +593,11 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 	AnnqaMatchOutput out;
 	int			rc;
 
-	check_lengths(fn, "gold", ng, "gold_labels", ngl);
-	check_lengths(fn, "test", nt, "test_labels", ntl);
-	check_threshold(threshold, fn, "threshold");
+	annqa_match_check_lengths(fn, "gold", ng, "gold_labels", ngl);
+	annqa_match_check_lengths(fn, "test", nt, "test_labels", ntl);
+	annqa_match_check_threshold(threshold, fn, "threshold");
 	if (o->crowd)
-		check_lengths(fn, "gold", ng, "options.gold_crowd", o->ncrowd);
+		annqa_match_check_lengths(fn, "gold", ng, "options.gold_crowd", o->ncrowd);
 	if (o->crowd && !crowd_sim)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -630,7 +643,7 @@ annqa_match_emit(FunctionCallInfo fcinfo, const char *fn, const double *sim,
 	if (rc != ANNQA_ASSIGN_OK)
 		elog(ERROR, "%s: assignment failed (%d)", fn, rc);
 
-	init_srf(fcinfo);
+	annqa_match_init_srf(fcinfo);
 	for (g = 0; g < ng; g++)
 	{
 		Datum		v[7];
@@ -749,8 +762,8 @@ rbox_matrix(const RBox *a, int na, const RBox *b, int nb, double *sim, bool crow
 	}
 }
 
-static double *
-alloc_matrix(int na, int nb, const char *fn)
+double *
+annqa_match_alloc_matrix(int na, int nb, const char *fn)
 {
 	size_t		cells = (size_t) na * (size_t) nb;
 
@@ -759,22 +772,33 @@ alloc_matrix(int na, int nb, const char *fn)
 	return palloc_extended(sizeof(double) * Max(cells, 1), MCXT_ALLOC_HUGE);
 }
 
-static ArrayType *
-make_matrix(const double *m, int na, int nb)
+ArrayType *
+annqa_match_make_matrix(const double *m, int na, int nb)
 {
-	size_t		cells = (size_t) na * (size_t) nb,
-				k;
-	Datum	   *d;
-	int			dims[2] = {na, nb},
-				lbs[2] = {1, 1};
+	size_t		cells = (size_t) na * (size_t) nb;
+	Size		nbytes;
+	ArrayType  *r;
 
 	if (cells == 0)
 		return construct_empty_array(FLOAT8OID);
-	d = palloc_extended(sizeof(Datum) * cells, MCXT_ALLOC_HUGE);
-	for (k = 0; k < cells; k++)
-		d[k] = Float8GetDatum(m[k]);
-	return construct_md_array(d, NULL, 2, dims, lbs, FLOAT8OID, sizeof(float8),
-							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	/* built directly: no Datum per cell (a 1000 x 1000 matrix is 1M cells) */
+	nbytes = add_size(ARR_OVERHEAD_NONULLS(2), mul_size(cells, sizeof(float8)));
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("annqa: result matrix is too large")));
+	r = palloc_extended(nbytes, MCXT_ALLOC_HUGE);
+	memset(r, 0, ARR_OVERHEAD_NONULLS(2));
+	SET_VARSIZE(r, nbytes);
+	r->ndim = 2;
+	r->dataoffset = 0;
+	r->elemtype = FLOAT8OID;
+	ARR_DIMS(r)[0] = na;
+	ARR_DIMS(r)[1] = nb;
+	ARR_LBOUND(r)[0] = 1;
+	ARR_LBOUND(r)[1] = 1;
+	memcpy(ARR_DATA_PTR(r), m, cells * sizeof(float8));
+	return r;
 }
 
 PG_FUNCTION_INFO_V1(annqa_iou_matrix_box);
@@ -786,10 +810,10 @@ annqa_iou_matrix_box(PG_FUNCTION_ARGS)
 				nb;
 	AnnqaBox   *a = read_boxes(PG_GETARG_ARRAYTYPE_P(0), fn, "a", &na);
 	AnnqaBox   *b = read_boxes(PG_GETARG_ARRAYTYPE_P(1), fn, "b", &nb);
-	double	   *m = alloc_matrix(na, nb, fn);
+	double	   *m = annqa_match_alloc_matrix(na, nb, fn);
 
 	box_matrix(a, na, b, nb, m, false, fn);
-	PG_RETURN_ARRAYTYPE_P(make_matrix(m, na, nb));
+	PG_RETURN_ARRAYTYPE_P(annqa_match_make_matrix(m, na, nb));
 }
 
 PG_FUNCTION_INFO_V1(annqa_iou_matrix_rbox);
@@ -801,10 +825,10 @@ annqa_iou_matrix_rbox(PG_FUNCTION_ARGS)
 				nb;
 	const RBox *a = read_rboxes(PG_GETARG_ARRAYTYPE_P(0), fn, "a", &na);
 	const RBox *b = read_rboxes(PG_GETARG_ARRAYTYPE_P(1), fn, "b", &nb);
-	double	   *m = alloc_matrix(na, nb, fn);
+	double	   *m = annqa_match_alloc_matrix(na, nb, fn);
 
 	rbox_matrix(a, na, b, nb, m, false, fn);
-	PG_RETURN_ARRAYTYPE_P(make_matrix(m, na, nb));
+	PG_RETURN_ARRAYTYPE_P(annqa_match_make_matrix(m, na, nb));
 }
 
 /* ---------------------------------------------------------------- annqa.match overloads */
@@ -833,15 +857,15 @@ annqa_match_box(PG_FUNCTION_ARGS)
 			   *area;
 
 	annqa_match_parse_options(PG_GETARG_JSONB_P(5), fn, geom_options, &o);
-	sim = alloc_matrix(ng, nt, fn);
+	sim = annqa_match_alloc_matrix(ng, nt, fn);
 	box_matrix(gold, ng, test, nt, sim, false, fn);
 	if (o.crowd)
 	{
-		csim = alloc_matrix(ng, nt, fn);
+		csim = annqa_match_alloc_matrix(ng, nt, fn);
 		box_matrix(gold, ng, test, nt, csim, true, fn);
 	}
-	area = palloc(sizeof(double) * Max(ng, 1));
-	for (g = 0; g < ng; g++)
+	area = o.tba ? palloc(sizeof(double) * Max(ng, 1)) : NULL;
+	for (g = 0; area && g < ng; g++)
 		area[g] = (gold[g].hx - gold[g].lx) * (gold[g].hy - gold[g].ly);
 	annqa_match_emit(fcinfo, fn, sim, csim, ng, nt, PG_GETARG_ARRAYTYPE_P(1),
 					 PG_GETARG_ARRAYTYPE_P(3), PG_GETARG_FLOAT8(4), &o, area);
@@ -864,11 +888,11 @@ annqa_match_rbox(PG_FUNCTION_ARGS)
 			   *area;
 
 	annqa_match_parse_options(PG_GETARG_JSONB_P(5), fn, geom_options, &o);
-	sim = alloc_matrix(ng, nt, fn);
+	sim = annqa_match_alloc_matrix(ng, nt, fn);
 	rbox_matrix(gold, ng, test, nt, sim, false, fn);
 	if (o.crowd)
 	{
-		csim = alloc_matrix(ng, nt, fn);
+		csim = annqa_match_alloc_matrix(ng, nt, fn);
 		rbox_matrix(gold, ng, test, nt, csim, true, fn);
 	}
 	area = palloc(sizeof(double) * Max(ng, 1));
@@ -957,7 +981,7 @@ oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
 		nsig = o->nsigmas;
 	}
 	if (o->area)
-		check_lengths(fn, "gold", ng, "options.area", o->narea);
+		annqa_match_check_lengths(fn, "gold", ng, "options.area", o->narea);
 	area = palloc(sizeof(double) * Max(ng, 1));
 	for (g = 0; g < ng; g++)
 	{
@@ -983,7 +1007,7 @@ oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
 			area[g] = hx > lx && hy > ly ? (hx - lx) * (hy - ly) : 0;
 		}
 	}
-	sim = alloc_matrix(ng, nt, fn);
+	sim = annqa_match_alloc_matrix(ng, nt, fn);
 	for (g = 0; g < ng; g++)
 	{
 		for (t = 0; t < nt; t++)
@@ -1035,7 +1059,7 @@ annqa_oks_matrix(PG_FUNCTION_ARGS)
 
 	annqa_match_parse_options(PG_GETARG_JSONB_P(2), fn, allowed, &o);
 	sim = oks_sim(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), fn, &o, &ng, &nt, &area);
-	PG_RETURN_ARRAYTYPE_P(make_matrix(sim, ng, nt));
+	PG_RETURN_ARRAYTYPE_P(annqa_match_make_matrix(sim, ng, nt));
 }
 
 PG_FUNCTION_INFO_V1(annqa_iou_matrix_box_crowd);
@@ -1051,11 +1075,11 @@ annqa_iou_matrix_box_crowd(PG_FUNCTION_ARGS)
 	AnnqaBox   *a = read_boxes(PG_GETARG_ARRAYTYPE_P(0), fn, "a", &na);
 	AnnqaBox   *b = read_boxes(PG_GETARG_ARRAYTYPE_P(1), fn, "b", &nb);
 	const bool *crowd;
-	double	   *m = alloc_matrix(na, nb, fn);
+	double	   *m = annqa_match_alloc_matrix(na, nb, fn);
 
-	array_1d_count(PG_GETARG_ARRAYTYPE_P(2), fn, "crowd");
+	annqa_match_array_1d_count(PG_GETARG_ARRAYTYPE_P(2), fn, "crowd");
 	crowd = annqa_bool_array(PG_GETARG_ARRAYTYPE_P(2), fn, "crowd", &nc);
-	check_lengths(fn, "b", nb, "crowd", nc);
+	annqa_match_check_lengths(fn, "b", nb, "crowd", nc);
 	for (i = 0; i < na; i++)
 	{
 		for (j = 0; j < nb; j++)
@@ -1068,7 +1092,7 @@ annqa_iou_matrix_box_crowd(PG_FUNCTION_ARGS)
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
-	PG_RETURN_ARRAYTYPE_P(make_matrix(m, na, nb));
+	PG_RETURN_ARRAYTYPE_P(annqa_match_make_matrix(m, na, nb));
 }
 
 PG_FUNCTION_INFO_V1(annqa_match_tags);
@@ -1088,7 +1112,7 @@ annqa_match_tags(PG_FUNCTION_ARGS)
 	double	   *sim;
 
 	annqa_match_parse_options(PG_GETARG_JSONB_P(3), fn, tag_options, &o);
-	sim = alloc_matrix(ng, nt, fn);
+	sim = annqa_match_alloc_matrix(ng, nt, fn);
 	for (g = 0; g < ng; g++)
 		for (t = 0; t < nt; t++)
 			sim[(size_t) g * nt + t] = label_eq(&gl[g], &tl[t]) ? 1.0 : 0.5;
@@ -1279,15 +1303,6 @@ annqa_quality_final(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- object units */
 
-typedef struct Units
-{
-	int			n;				/* objects */
-	int			nraters;
-	char	  **raters;			/* rater names, in output order */
-	int		   *rater;			/* rater index of each object */
-	int		   *unit;			/* unit (0-based, numbered by smallest member) of each object */
-	int			nunits;
-} Units;
 
 typedef struct Edge
 {
@@ -1317,9 +1332,9 @@ cmp_edge(const void *a, const void *b)
  * the merged unit still has at most one object per rater and every two of its
  * members reach the threshold.
  */
-static void
-cluster_units(const double *sim, int n, const char *fn, double threshold,
-			  char **annot, ArrayType *raters_arr, Units *u)
+void
+annqa_match_cluster_units(const double *sim, int n, const char *fn, double threshold,
+			  char **annot, ArrayType *raters_arr, AnnqaUnits *u)
 {
 	int		   *aid = palloc(sizeof(int) * Max(n, 1));
 	int			nann,
@@ -1336,7 +1351,7 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 	int			k;
 	int		   *first;
 
-	check_threshold(threshold, fn, "threshold");
+	annqa_match_check_threshold(threshold, fn, "threshold");
 	u->n = n;
 	/* raters: the given list, or the distinct annotators in name order */
 	if (raters_arr)
@@ -1345,13 +1360,13 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 				   *rid;
 		char	  **all;
 
-		u->raters = read_texts(raters_arr, fn, "raters", &nr);
+		u->raters = annqa_match_read_texts(raters_arr, fn, "raters", &nr);
 		all = palloc(sizeof(char *) * Max(nr + n, 1));
 		rid = palloc(sizeof(int) * Max(nr + n, 1));
 		memcpy(all, u->raters, sizeof(char *) * nr);
 		memcpy(all + nr, annot, sizeof(char *) * n);
-		nann = string_ids(all, nr + n, rid);
-		if (nann != nr || string_ids(u->raters, nr, aid) != nr)
+		nann = annqa_match_string_ids(all, nr + n, rid);
+		if (nann != nr || annqa_match_string_ids(u->raters, nr, aid) != nr)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: raters must be distinct and include every annotator", fn)));
@@ -1369,7 +1384,7 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 	}
 	else
 	{
-		nann = string_ids(annot, n, aid);
+		nann = annqa_match_string_ids(annot, n, aid);
 		u->nraters = nann;
 		u->raters = palloc(sizeof(char *) * Max(nann, 1));
 		u->rater = aid;
@@ -1506,8 +1521,8 @@ cluster_units(const double *sim, int n, const char *fn, double threshold,
 }
 
 /* The optional raters argument: an empty array means the distinct annotators. */
-static ArrayType *
-raters_arg(FunctionCallInfo fcinfo, int k)
+ArrayType *
+annqa_match_raters_arg(FunctionCallInfo fcinfo, int k)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(k);
 
@@ -1518,14 +1533,14 @@ raters_arg(FunctionCallInfo fcinfo, int k)
 static double *
 self_matrix_boxes(const AnnqaBox *b, int n, const char *fn)
 {
-	double	   *m = alloc_matrix(n, n, fn);
+	double	   *m = annqa_match_alloc_matrix(n, n, fn);
 
 	box_matrix(b, n, b, n, m, false, fn);
 	return m;
 }
 
-static void
-emit_units(FunctionCallInfo fcinfo, const Units *u, char **labels)
+void
+annqa_match_emit_units(FunctionCallInfo fcinfo, const AnnqaUnits *u, char **labels)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int		   *obj = palloc(sizeof(int) * Max(u->nraters, 1));
@@ -1533,7 +1548,7 @@ emit_units(FunctionCallInfo fcinfo, const Units *u, char **labels)
 				i,
 				r;
 
-	init_srf(fcinfo);
+	annqa_match_init_srf(fcinfo);
 	for (un = 0; un < u->nunits; un++)
 	{
 		for (r = 0; r < u->nraters; r++)
@@ -1560,16 +1575,16 @@ emit_units(FunctionCallInfo fcinfo, const Units *u, char **labels)
 	}
 }
 
-static void
-units_common_args(FunctionCallInfo fcinfo, const char *fn, int n, char ***labels, char ***annot)
+void
+annqa_match_units_common_args(FunctionCallInfo fcinfo, const char *fn, int n, char ***labels, char ***annot)
 {
 	int			nl,
 				na;
 
-	*labels = read_texts(PG_GETARG_ARRAYTYPE_P(1), fn, "labels", &nl);
-	*annot = read_texts(PG_GETARG_ARRAYTYPE_P(2), fn, "annotators", &na);
-	check_lengths(fn, "geoms", n, "labels", nl);
-	check_lengths(fn, "geoms", n, "annotators", na);
+	*labels = annqa_match_read_texts(PG_GETARG_ARRAYTYPE_P(1), fn, "labels", &nl);
+	*annot = annqa_match_read_texts(PG_GETARG_ARRAYTYPE_P(2), fn, "annotators", &na);
+	annqa_match_check_lengths(fn, "geoms", n, "labels", nl);
+	annqa_match_check_lengths(fn, "geoms", n, "annotators", na);
 }
 
 PG_FUNCTION_INFO_V1(annqa_object_units_box);
@@ -1581,12 +1596,12 @@ annqa_object_units_box(PG_FUNCTION_ARGS)
 	AnnqaBox   *b = read_boxes(PG_GETARG_ARRAYTYPE_P(0), fn, "geoms", &n);
 	char	  **labels,
 			  **annot;
-	Units		u;
+	AnnqaUnits	u;
 
-	units_common_args(fcinfo, fn, n, &labels, &annot);
-	cluster_units(self_matrix_boxes(b, n, fn), n, fn, PG_GETARG_FLOAT8(3), annot,
-				  raters_arg(fcinfo, 4), &u);
-	emit_units(fcinfo, &u, labels);
+	annqa_match_units_common_args(fcinfo, fn, n, &labels, &annot);
+	annqa_match_cluster_units(self_matrix_boxes(b, n, fn), n, fn, PG_GETARG_FLOAT8(3), annot,
+				  annqa_match_raters_arg(fcinfo, 4), &u);
+	annqa_match_emit_units(fcinfo, &u, labels);
 	return (Datum) 0;
 }
 
@@ -1600,21 +1615,21 @@ annqa_object_units_rbox(PG_FUNCTION_ARGS)
 	char	  **labels,
 			  **annot;
 	double	   *m;
-	Units		u;
+	AnnqaUnits	u;
 
-	units_common_args(fcinfo, fn, n, &labels, &annot);
-	m = alloc_matrix(n, n, fn);
+	annqa_match_units_common_args(fcinfo, fn, n, &labels, &annot);
+	m = annqa_match_alloc_matrix(n, n, fn);
 	rbox_matrix(b, n, b, n, m, false, fn);
-	cluster_units(m, n, fn, PG_GETARG_FLOAT8(3), annot,
-				  raters_arg(fcinfo, 4), &u);
-	emit_units(fcinfo, &u, labels);
+	annqa_match_cluster_units(m, n, fn, PG_GETARG_FLOAT8(3), annot,
+				  annqa_match_raters_arg(fcinfo, 4), &u);
+	annqa_match_emit_units(fcinfo, &u, labels);
 	return (Datum) 0;
 }
 
 /* ---------------------------------------------------------------- consensus */
 
-static void
-check_quorum(double q, const char *fn)
+void
+annqa_match_check_quorum(double q, const char *fn)
 {
 	annqa_check_finite(q, fn, "quorum");
 	if (!(q > 0) || q > 1)
@@ -1625,8 +1640,8 @@ check_quorum(double q, const char *fn)
 }
 
 /* votes needed: ceil(quorum * raters), at least 1 */
-static int
-votes_needed(double quorum, int nraters)
+int
+annqa_match_votes_needed(double quorum, int nraters)
 {
 	double		v = ceil(quorum * nraters - 1e-9);
 
@@ -1653,10 +1668,10 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 	int		   *lid;
 	int		   *members;
 	double	   *sim;
-	Units		u;
+	AnnqaUnits	u;
 
-	units_common_args(fcinfo, fn, n, &labels, &annot);
-	check_quorum(quorum, fn);
+	annqa_match_units_common_args(fcinfo, fn, n, &labels, &annot);
+	annqa_match_check_quorum(quorum, fn);
 	/* options: {"fuse": "nearest" | "mean"} */
 	{
 		JsonbValue *fv;
@@ -1692,12 +1707,12 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 		}
 	}
 	sim = self_matrix_boxes(b, n, fn);
-	cluster_units(sim, n, fn, threshold, annot, raters_arg(fcinfo, 6), &u);
+	annqa_match_cluster_units(sim, n, fn, threshold, annot, annqa_match_raters_arg(fcinfo, 6), &u);
 	lid = palloc(sizeof(int) * Max(n, 1));
-	string_ids(labels, n, lid);
+	annqa_match_string_ids(labels, n, lid);
 	members = palloc(sizeof(int) * Max(n, 1));
 
-	init_srf(fcinfo);
+	annqa_match_init_srf(fcinfo);
 	for (un = 0; un < u.nunits; un++)
 	{
 		int			nm = 0,
@@ -1729,7 +1744,7 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 				best = members[i];
 			}
 		}
-		if (bestcount < votes_needed(quorum, u.nraters))
+		if (bestcount < annqa_match_votes_needed(quorum, u.nraters))
 			continue;
 		for (i = 0; i < nm; i++)
 		{
@@ -1806,8 +1821,8 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 				nrat,
 				i,
 				k;
-	char	  **labels = read_texts(PG_GETARG_ARRAYTYPE_P(0), fn, "labels", &n);
-	char	  **annot = read_texts(PG_GETARG_ARRAYTYPE_P(1), fn, "annotators", &na);
+	char	  **labels = annqa_match_read_texts(PG_GETARG_ARRAYTYPE_P(0), fn, "labels", &n);
+	char	  **annot = annqa_match_read_texts(PG_GETARG_ARRAYTYPE_P(1), fn, "annotators", &na);
 	double		quorum = PG_GETARG_FLOAT8(2);
 	int		   *lid,
 			   *aid,
@@ -1815,23 +1830,23 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 			   *first;
 	int64	   *pairs;
 
-	check_lengths(fn, "labels", n, "annotators", na);
-	check_quorum(quorum, fn);
+	annqa_match_check_lengths(fn, "labels", n, "annotators", na);
+	annqa_match_check_quorum(quorum, fn);
 	lid = palloc(sizeof(int) * Max(n, 1));
 	aid = palloc(sizeof(int) * Max(n, 1));
-	nlab = string_ids(labels, n, lid);
-	nrat = string_ids(annot, n, aid);
-	if (raters_arg(fcinfo, 3))
+	nlab = annqa_match_string_ids(labels, n, lid);
+	nrat = annqa_match_string_ids(annot, n, aid);
+	if (annqa_match_raters_arg(fcinfo, 3))
 	{
 		int			nr;
-		char	  **r = read_texts(PG_GETARG_ARRAYTYPE_P(3), fn, "raters", &nr);
+		char	  **r = annqa_match_read_texts(PG_GETARG_ARRAYTYPE_P(3), fn, "raters", &nr);
 		char	  **all = palloc(sizeof(char *) * Max(nr + n, 1));
 		int		   *ids = palloc(sizeof(int) * Max(nr + n, 1));
 		int		   *tmp = palloc(sizeof(int) * Max(nr, 1));
 
 		memcpy(all, r, sizeof(char *) * nr);
 		memcpy(all + nr, annot, sizeof(char *) * n);
-		if (string_ids(all, nr + n, ids) != nr || string_ids(r, nr, tmp) != nr)
+		if (annqa_match_string_ids(all, nr + n, ids) != nr || annqa_match_string_ids(r, nr, tmp) != nr)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: raters must be distinct and include every annotator", fn)));
@@ -1853,13 +1868,13 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 		if (i == 0 || pairs[i] != pairs[i - 1])
 			support[pairs[i] / (n + 1)]++;
-	init_srf(fcinfo);
+	annqa_match_init_srf(fcinfo);
 	for (k = 0; k < nlab; k++)
 	{
 		Datum		v[3];
 		bool		nl[3] = {false, false, false};
 
-		if (support[k] < votes_needed(quorum, nrat))
+		if (support[k] < annqa_match_votes_needed(quorum, nrat))
 			continue;
 		v[0] = CStringGetTextDatum(labels[first[k]]);
 		v[1] = Int32GetDatum(support[k]);

@@ -43,6 +43,46 @@ extern void annqa_match_emit(FunctionCallInfo fcinfo, const char *fn,
 							 double threshold, const AnnqaMatchOpts *o,
 							 const double *garea);
 
+/* Object units of one item (annqa.object_units, annqa.consensus). */
+typedef struct AnnqaUnits
+{
+	int			n;				/* objects */
+	int			nraters;
+	char	  **raters;			/* rater names, in output order */
+	int		   *rater;			/* rater index of each object */
+	int		   *unit;			/* unit (0-based, numbered by smallest member) of each object */
+	int			nunits;
+} AnnqaUnits;
+
+/*
+ * Cluster n objects with the symmetric similarity matrix sim (n x n) into
+ * units; raters_arr is the raters argument or NULL (annqa_match_raters_arg).
+ */
+extern void annqa_match_cluster_units(const double *sim, int n, const char *fn,
+									  double threshold, char **annot,
+									  ArrayType *raters_arr, AnnqaUnits *u);
+/* annqa.object_units' rows. */
+extern void annqa_match_emit_units(FunctionCallInfo fcinfo, const AnnqaUnits *u,
+								   char **labels);
+/* labels (arg 1) and annotators (arg 2) of units/consensus, checked against n. */
+extern void annqa_match_units_common_args(FunctionCallInfo fcinfo, const char *fn, int n,
+										  char ***labels, char ***annot);
+/* Argument k as a raters list, NULL when empty. */
+extern ArrayType *annqa_match_raters_arg(FunctionCallInfo fcinfo, int k);
+
+/* Small shared helpers of the SQL functions. */
+extern void annqa_match_init_srf(FunctionCallInfo fcinfo);
+extern int	annqa_match_array_1d_count(ArrayType *arr, const char *fn, const char *what);
+extern char **annqa_match_read_texts(ArrayType *arr, const char *fn, const char *what, int *n);
+extern int	annqa_match_string_ids(char **s, int n, int *ids);
+extern void annqa_match_check_lengths(const char *fn, const char *a, int na,
+									  const char *b, int nb);
+extern void annqa_match_check_threshold(double t, const char *fn, const char *what);
+extern void annqa_match_check_quorum(double q, const char *fn);
+extern int	annqa_match_votes_needed(double quorum, int nraters);
+extern double *annqa_match_alloc_matrix(int na, int nb, const char *fn);
+extern ArrayType *annqa_match_make_matrix(const double *m, int na, int nb);
+
 /* CHECK_FOR_INTERRUPTS as a solver callback. */
 extern int	annqa_match_interrupt(void *arg);
 

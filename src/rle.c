@@ -1041,6 +1041,53 @@ annqa_box_rle_iou(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(rle_box_iou(PG_GETARG_DATUM(1), PG_GETARG_BOX_P(0), true));
 }
 
+/* ---------------------------------------------------------------- decoded masks */
+
+void
+annqa_rle_mask_decode(Datum d, RleMask *mk)
+{
+	RleView		v;
+	uint32	   *cnts;
+	size_t		cap;
+
+	annqa_rle_open(d, &v);
+	cap = v.hd.m / 2 + 1;
+	mk->hd = v.hd;
+	mk->s = palloc_extended(mul_size(cap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+	mk->e = palloc_extended(mul_size(cap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+	cnts = annqa_rle_decode(&v);
+	mk->n = rle_fg_intervals(cnts, v.hd.m, mk->s, mk->e);
+	pfree(cnts);
+	if ((Pointer) v.raw != DatumGetPointer(d))
+		pfree(v.raw);
+}
+
+uint64
+annqa_rle_mask_intersection(const RleMask *a, const RleMask *b)
+{
+	uint32		x0 = Max(a->hd.bbox[0], b->hd.bbox[0]),
+				x1 = Min(a->hd.bbox[0] + a->hd.bbox[2], b->hd.bbox[0] + b->hd.bbox[2]);
+	uint32		y0 = Max(a->hd.bbox[1], b->hd.bbox[1]),
+				y1 = Min(a->hd.bbox[1] + a->hd.bbox[3], b->hd.bbox[1] + b->hd.bbox[3]);
+
+	if (x1 <= x0 || y1 <= y0)
+		return 0;
+	return rle_intervals_intersection(a->s, a->e, a->n, b->s, b->e, b->n,
+									  (uint64) x0 * a->hd.h, (uint64) x1 * a->hd.h);
+}
+
+double
+annqa_rle_mask_iou(const RleMask *a, const RleMask *b, bool crowd)
+{
+	uint64		inter = annqa_rle_mask_intersection(a, b),
+				uni;
+
+	if (inter == 0)
+		return 0.0;
+	uni = crowd ? (uint64) a->hd.area : (uint64) a->hd.area + b->hd.area - inter;
+	return (double) inter / (double) uni;
+}
+
 /* ---------------------------------------------------------------- set operations */
 
 static Datum

@@ -69,4 +69,30 @@ extern uint32 *annqa_rle_merge_counts(const uint32 *a, size_t ma,
 									  const uint32 *b, size_t mb, RleOp op,
 									  size_t *m, const char *fn);
 
+/*
+ * A mask decoded once into its foreground runs as half-open intervals of
+ * column-major pixel indices, for similarity matrices and consensus (each
+ * mask of an array is decoded once, then every pair is an interval merge).
+ */
+typedef struct RleMask
+{
+	RleHead		hd;
+	size_t		n;				/* foreground intervals */
+	uint64	   *s;				/* starts */
+	uint64	   *e;				/* ends */
+} RleMask;
+
+/* Decode a datum into *mk (palloc'd intervals). */
+extern void annqa_rle_mask_decode(Datum d, RleMask *mk);
+
+/*
+ * |A and B| of two decoded masks of the same size, 0 at once when their
+ * bounding boxes do not intersect (pycocotools' prefilter), otherwise counted
+ * over the columns both bounding boxes share.
+ */
+extern uint64 annqa_rle_mask_intersection(const RleMask *a, const RleMask *b);
+
+/* IoU of two decoded masks; crowd: intersection / area(a) (pycocotools iou). */
+extern double annqa_rle_mask_iou(const RleMask *a, const RleMask *b, bool crowd);
+
 #endif

@@ -103,6 +103,10 @@ SELECT bench.time('match', 'plain SQL greedy, two passes', 'SELECT * FROM bm_sql
 SELECT bench.time('match', 'annqa: GROUP BY + array_agg + LATERAL match + quality', 'SELECT * FROM bm_annqa', 5, 5000) IS NOT NULL AS timed;
 SELECT bench.time('match', 'annqa: items stored as arrays, LATERAL match + quality',
   'SELECT (annqa.quality(m.status, m.similarity)).* FROM bm_items i, LATERAL annqa.match(i.g, i.gl, i.t, i.tl, 0.5) m', 5, 5000) IS NOT NULL AS timed;
+-- the floor of any set-returning function here: emitting one row per label
+-- of the same arrays (about as many rows as annqa.match emits)
+SELECT bench.time('match', 'reference: items stored as arrays, LATERAL unnest(gl || tl) (SRF row floor)',
+  'SELECT count(*) FROM bm_items i, LATERAL unnest(i.gl || i.tl) m', 5, 5000) IS NOT NULL AS timed;
 SELECT bench.time('match', 'GROUP BY + array_agg only (no matching)',
   $q$SELECT sum(cardinality(g) + cardinality(gl) + cardinality(t) + cardinality(tl))
      FROM (SELECT item, array_agg(b) FILTER (WHERE gold) AS g, array_agg(label) FILTER (WHERE gold) AS gl,
