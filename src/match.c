@@ -1648,6 +1648,39 @@ annqa_match_votes_needed(double quorum, int nraters)
 	return Max((int) v, 1);
 }
 
+/*
+ * The members of unit un (their indexes into members[], returned count) and
+ * the unit's majority label: *best is the member carrying it and *bestcount
+ * its votes; ties go to the smallest label id.
+ */
+int
+annqa_match_unit_vote(const AnnqaUnits *u, int un, const int *lid, int *members,
+					  int *best, int *bestcount)
+{
+	int			nm = 0,
+				i,
+				k;
+
+	*best = -1;
+	*bestcount = 0;
+	for (i = 0; i < u->n; i++)
+		if (u->unit[i] == un)
+			members[nm++] = i;
+	for (i = 0; i < nm; i++)
+	{
+		int			c = 0;
+
+		for (k = 0; k < nm; k++)
+			c += lid[members[k]] == lid[members[i]];
+		if (c > *bestcount || (c == *bestcount && lid[members[i]] < lid[*best]))
+		{
+			*bestcount = c;
+			*best = members[i];
+		}
+	}
+	return nm;
+}
+
 PG_FUNCTION_INFO_V1(annqa_consensus_box);
 Datum
 annqa_consensus_box(PG_FUNCTION_ARGS)
@@ -1728,22 +1761,7 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 		bool		nl[7] = {false, false, false, false, false, false, false};
 		Datum	   *md;
 
-		for (i = 0; i < n; i++)
-			if (u.unit[i] == un)
-				members[nm++] = i;
-		/* majority label; ties go to the smallest label */
-		for (i = 0; i < nm; i++)
-		{
-			int			c = 0;
-
-			for (k = 0; k < nm; k++)
-				c += lid[members[k]] == lid[members[i]];
-			if (c > bestcount || (c == bestcount && lid[members[i]] < lid[best]))
-			{
-				bestcount = c;
-				best = members[i];
-			}
-		}
+		nm = annqa_match_unit_vote(&u, un, lid, members, &best, &bestcount);
 		if (bestcount < annqa_match_votes_needed(quorum, u.nraters))
 			continue;
 		for (i = 0; i < nm; i++)

@@ -80,6 +80,8 @@ extern void annqa_match_check_lengths(const char *fn, const char *a, int na,
 extern void annqa_match_check_threshold(double t, const char *fn, const char *what);
 extern void annqa_match_check_quorum(double q, const char *fn);
 extern int	annqa_match_votes_needed(double quorum, int nraters);
+extern int	annqa_match_unit_vote(const AnnqaUnits *u, int un, const int *lid, int *members,
+								  int *best, int *bestcount);
 extern double *annqa_match_alloc_matrix(int na, int nb, const char *fn);
 extern ArrayType *annqa_match_make_matrix(const double *m, int na, int nb);
 

@@ -363,22 +363,7 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 		bool		nl[7] = {false, false, false, false, false, false, false};
 		Datum	   *md;
 
-		for (i = 0; i < n; i++)
-			if (u.unit[i] == un)
-				members[nm++] = i;
-		/* majority label; ties go to the smallest label */
-		for (i = 0; i < nm; i++)
-		{
-			int			c = 0;
-
-			for (k = 0; k < nm; k++)
-				c += lid[members[k]] == lid[members[i]];
-			if (c > bestcount || (c == bestcount && lid[members[i]] < lid[best]))
-			{
-				bestcount = c;
-				best = members[i];
-			}
-		}
+		nm = annqa_match_unit_vote(&u, un, lid, members, &best, &bestcount);
 		if (bestcount < annqa_match_votes_needed(quorum, u.nraters))
 			continue;
 		for (i = 0; i < nm; i++)
