@@ -99,13 +99,14 @@ FROM ratings r JOIN cases c USING (id)
 WHERE c.is_text AND c.stat NOT IN ('cohen_kappa', 'scott_pi')
 GROUP BY r.id;
 
--- cases a scalar aggregate cannot express: value-basis weights (annqa.agreement only),
--- Cohen/Scott with other than 2 raters or with no ratings (no wide form)
-SELECT count(*) AS not_expressible_in_scalar_form,
-       count(*) FILTER (WHERE opts->>'basis' = 'value') AS value_basis,
-       count(*) FILTER (WHERE stat IN ('cohen_kappa', 'scott_pi') AND n_raters <> 2) AS two_rater_without_2_raters
+-- cases a scalar aggregate cannot express (listed): value-basis weights
+-- (annqa.agreement only), Cohen/Scott without exactly 2 raters (no wide
+-- form), and empty input (no group to aggregate; annqa.agreement covers it)
+SELECT id, CASE WHEN opts->>'basis' = 'value' THEN 'value basis'
+                WHEN NOT EXISTS (SELECT 1 FROM ratings r WHERE r.id = c.id) THEN 'empty input'
+                ELSE format('%s raters', n_raters) END AS why
 FROM cases c WHERE NOT EXISTS (SELECT 1 FROM got_scalar g WHERE g.id = c.id)
-  AND NOT (stat IN ('cohen_kappa', 'scott_pi') AND n_raters = 2);
+ORDER BY id;
 
 CREATE TEMP TABLE cmp_scalar AS
 SELECT c.*, g.got,
