@@ -1318,15 +1318,15 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 	}
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree combine", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	src = state_read(PG_GETARG_DATUM(1), tmp);
 	if (PG_ARGISNULL(0))
 	{
-		dst = state_new(aggcxt, &src->cfg);
-		state_merge(dst, src, true);
+		/* the first partial state: parse a flat one straight into aggcxt */
+		dst = state_writable(fcinfo, 1, aggcxt);
 	}
 	else
 	{
 		dst = state_writable(fcinfo, 0, aggcxt);
+		src = state_read(PG_GETARG_DATUM(1), tmp);
 		state_merge(dst, src, false);
 	}
 	MemoryContextSwitchTo(old);

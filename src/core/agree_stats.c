@@ -73,6 +73,35 @@ result_clear(AgreeResult *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/*
+ * Neumaier (improved Kahan) summation: sums over millions of items stay
+ * accurate to a few ulps whatever their order, so serial and parallel plans
+ * agree to rounding.
+ */
+typedef struct KSum
+{
+	double		s;
+	double		c;
+} KSum;
+
+static inline void
+ksum_add(KSum *k, double x)
+{
+	double		t = k->s + x;
+
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double
+ksum_get(const KSum *k)
+{
+	return k->s + k->c;
+}
+
 /* ------------------------------------------------------------ two raters */
 
 void
@@ -245,11 +274,11 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 				l,
 				nd;
 	double	   *cnt = work,
-			   *pi = work + q;
+			   *pi = work + q,
+			   *pic = work + 2 * (size_t) q;
 	double		n = (double) nitems,
 				n2 = 0,
 				unan = 0,
-				pa_sum = 0,
 				p_a,
 				p_e = 0,
 				t_w,
@@ -260,12 +289,13 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 				j,
 				m0;
 	bool		equal_m = true;
+	KSum		pa_sum = {0, 0};
 
 	result_clear(res);
 	res->n_items = (int64_t) nitems;
 	if (nitems == 0 || q < 1)
 		return;
-	memset(work, 0, sizeof(double) * 2 * (size_t) q);
+	memset(work, 0, sizeof(double) * 3 * (size_t) q);
 	m0 = ptr[1] - ptr[0];
 
 	/* π_k = (1/n) Σ_i r_ik / r_i over every item with a rating */
@@ -276,10 +306,20 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 		if (ri != m0)
 			equal_m = false;
 		for (j = ptr[i]; j < ptr[i + 1]; j++)
-			pi[cat[j]] += 1.0 / (double) ri;
+		{
+			/* Neumaier step on pi[k] with compensation pic[k] */
+			double		x = 1.0 / (double) ri,
+						t = pi[cat[j]] + x;
+
+			if (fabs(pi[cat[j]]) >= x)
+				pic[cat[j]] += (pi[cat[j]] - t) + x;
+			else
+				pic[cat[j]] += (x - t) + pi[cat[j]];
+			pi[cat[j]] = t;
+		}
 	}
 	for (k = 0; k < q; k++)
-		pi[k] /= n;
+		pi[k] = (pi[k] + pic[k]) / n;
 
 	/* p_a over the items with at least 2 ratings */
 	for (i = 0; i < nitems; i++)
@@ -290,7 +330,7 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 			continue;
 		item_quantities(ws, cat + ptr[i], ri, NULL, cnt, iwork, &pai, &pet, &nd);
 		n2 += 1;
-		pa_sum += pai;
+		ksum_add(&pa_sum, pai);
 		if (nd == 1)
 			unan += 1;
 	}
@@ -302,7 +342,7 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 		res->has_estimate = res->has_p_o = true;
 		return;
 	}
-	p_a = pa_sum / n2;
+	p_a = ksum_get(&pa_sum) / n2;
 	res->p_o = p_a;
 	res->has_p_o = true;
 	t_w = weight_total(ws);
@@ -379,8 +419,8 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 	if (nitems < 2)
 		return;
 	{
-		double		var = 0,
-					ac_f = (stat == AGREE_AC1 || stat == AGREE_AC2) ? t_w / ((double) q * (q - 1)) : 0;
+		KSum		var = {0, 0};
+		double		ac_f = (stat == AGREE_AC1 || stat == AGREE_AC2) ? t_w / ((double) q * (q - 1)) : 0;
 
 		for (i = 0; i < nitems; i++)
 		{
@@ -393,10 +433,9 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 			if (stat == AGREE_AC1 || stat == AGREE_AC2)
 				g -= 2 * (1 - est) * (ac_f * pet - p_e) / (1.0 - p_e);
 			d = g - est;
-			var += d * d;
+			ksum_add(&var, d * d);
 		}
-		var /= n * (n - 1);
-		res->se = sqrt(var);
+		res->se = sqrt(ksum_get(&var) / (n * (n - 1)));
 		res->has_se = true;
 	}
 }
@@ -493,8 +532,9 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 			   *nc = work + q,
 			   *cum = work + 2 * (size_t) q;	/* q + 1 entries */
 	double		n = 0,
-				d_o = 0,
+				d_o,
 				d_e = 0;
+	KSum		d_o_sum = {0, 0};
 	size_t		i,
 				j,
 				units = 0;
@@ -603,9 +643,9 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 			for (a = 0; a < nd; a++)
 				cnt[dist[a]] = 0;
 		}
-		d_o += s / (double) (m - 1);
+		ksum_add(&d_o_sum, s / (double) (m - 1));
 	}
-	d_o /= n;
+	d_o = ksum_get(&d_o_sum) / n;
 	res->p_o = d_o;
 	res->p_e = d_e;
 	res->has_p_o = res->has_p_e = true;
