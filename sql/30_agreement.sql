@@ -197,3 +197,34 @@ BEGIN
     END LOOP;
 END
 $do$;
+
+-- ---------------------------------------------------------------- pairwise matrix
+-- The Label Studio Enterprise style inter-annotator matrix: one row per pair
+-- of raters that share at least one item, with the statistic computed on the
+-- items both rated (pairwise-complete).  ratings_query is any query returning
+-- columns item, rater, label (item and rater bigint or text, label bigint,
+-- text or float8; int and varchar cast implicitly).
+CREATE FUNCTION annqa.agreement_matrix(ratings_query text, statistic text DEFAULT 'cohen_kappa')
+RETURNS TABLE (rater_a text, rater_b text, estimate float8, n_common_items bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+AS $fn$
+BEGIN
+    IF statistic IS NULL OR statistic NOT IN ('cohen_kappa', 'scott_pi', 'fleiss_kappa', 'gwet_ac1', 'gwet_ac2',
+            'brennan_prediger', 'percent_agreement', 'percent_agreement_unanimous', 'krippendorff_alpha') THEN
+        RAISE EXCEPTION 'annqa.agreement_matrix: unsupported statistic "%"', statistic
+            USING ERRCODE = '22023',
+                  HINT = 'Use cohen_kappa, scott_pi, fleiss_kappa, gwet_ac1, gwet_ac2, brennan_prediger, percent_agreement, percent_agreement_unanimous or krippendorff_alpha.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH r AS (SELECT q.item, q.rater, q.label FROM (%s) q WHERE q.label IS NOT NULL)
+        SELECT a.rater::text, b.rater::text,
+               (annqa.agreement(u.item, u.rater, u.label, %L)).estimate,
+               count(*) / 2
+        FROM r a JOIN r b ON a.item = b.item AND a.rater < b.rater,
+             LATERAL (VALUES (a.item, a.rater, a.label), (b.item, b.rater, b.label)) u(item, rater, label)
+        GROUP BY a.rater, b.rater
+        ORDER BY a.rater, b.rater$q$, ratings_query, statistic);
+END
+$fn$;
+COMMENT ON FUNCTION annqa.agreement_matrix(text, text) IS
+    'pairwise agreement of every pair of raters over the items both rated: rows (rater_a, rater_b, estimate, n_common_items) for a query returning item, rater, label; statistic defaults to cohen_kappa';
