@@ -114,9 +114,14 @@ typedef struct Dict
 	bool		has_last;
 } Dict;
 
+/*
+ * A rating.  item is the item id for text item keys, and the bigint key
+ * itself for bigint item keys: those need no dictionary, and the final
+ * function groups them by a radix sort on the key.
+ */
 typedef struct Rating
 {
-	uint32		item;
+	uint64		item;
 	uint32		rater;
 	uint32		label;
 } Rating;
@@ -305,7 +310,7 @@ state_new(MemoryContext parent, const AgreeConfig *cfg)
 }
 
 static inline void
-state_append(AgreeState *st, uint32 item, uint32 rater, uint32 label)
+state_append(AgreeState *st, uint64 item, uint32 rater, uint32 label)
 {
 	if (st->nr == st->cap)
 	{
@@ -371,7 +376,7 @@ state_serialise(AgreeState *st)
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
 	size = add_size(size, dict_flat_size(&st->labels));
-	size = add_size(size, add_size(8, mul_size((Size) st->nr, 12)));
+	size = add_size(size, add_size(8, mul_size((Size) st->nr, 16)));
 	if (size > MaxAllocSize - VARHDRSZ - 1)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						errmsg("annqa agreement state is too large to serialise"),
@@ -403,7 +408,7 @@ state_serialise(AgreeState *st)
 	pq_sendint64(&buf, st->nr);
 	for (i = 0; i < st->nr; i++)
 	{
-		pq_sendint32(&buf, st->r[i].item);
+		pq_sendint64(&buf, (int64) st->r[i].item);
 		pq_sendint32(&buf, st->r[i].rater);
 		pq_sendint32(&buf, st->r[i].label);
 	}
@@ -593,7 +598,9 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	if ((c.has_category && c.category >= st->labels.n) || c.n_declared > st->labels.n)
 		bad_state(&rd, "Category id out of range");
 	nr = rd_u64(&rd);
-	if (nr > (rd.len - rd.pos) / 12 || (rd.len - rd.pos) != nr * 12)
+	if (c.mode == AGREE_MODE_LONG && c.item_kind == AGREE_KIND_INT && st->items.n != 0)
+		bad_state(&rd, "Item dictionary with bigint item keys");
+	if (nr > (rd.len - rd.pos) / 16 || (rd.len - rd.pos) != nr * 16)
 		bad_state(&rd, "Rating count does not match the data");
 	if (nr > 0)
 	{
@@ -602,14 +609,14 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	}
 	for (i = 0; i < nr; i++)
 	{
-		uint32		a = rd_u32(&rd),
-					b = rd_u32(&rd),
+		uint64		a = rd_u64(&rd);
+		uint32		b = rd_u32(&rd),
 					l = rd_u32(&rd);
 		uint32		nlab = c.n_declared ? c.n_declared : st->labels.n;
 
 		if (c.mode == AGREE_MODE_LONG)
 		{
-			if (a >= st->items.n || b >= st->raters.n || l >= nlab)
+			if ((c.item_kind == AGREE_KIND_TEXT && a >= st->items.n) || b >= st->raters.n || l >= nlab)
 				bad_state(&rd, "Rating id out of range");
 		}
 		else if (a >= nlab || b >= nlab || l != 0)
@@ -1182,6 +1189,7 @@ agree_trans_common(FunctionCallInfo fcinfo, Shape shape, const char *fn)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "%s called in non-aggregate context", fn);
+	(void) a;
 	if (pairs ? (PG_ARGISNULL(1) || PG_ARGISNULL(2)) : PG_ARGISNULL(3))
 	{
 		/* NULL labels are ignored */
@@ -1202,10 +1210,15 @@ agree_trans_common(FunctionCallInfo fcinfo, Shape shape, const char *fn)
 	}
 	else
 	{
-		a = key_id(&st->items, PG_GETARG_DATUM(1), st->hdr.eoh_context);
+		uint64		item;
+
+		if (st->items.kind == AGREE_KIND_INT)
+			item = (uint64) DatumGetInt64(PG_GETARG_DATUM(1));
+		else
+			item = key_id(&st->items, PG_GETARG_DATUM(1), st->hdr.eoh_context);
 		b = key_id(&st->raters, PG_GETARG_DATUM(2), st->hdr.eoh_context);
 		l = label_id(st, PG_GETARG_DATUM(3), false, &found, fn);
-		state_append(st, a, b, l);
+		state_append(st, item, b, l);
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
@@ -1288,7 +1301,8 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 		if (b->mode == AGREE_MODE_PAIRS)
 			state_append(dst, lm[r->item], lm[r->rater], 0);
 		else
-			state_append(dst, im[r->item], rm[r->rater], lm[r->label]);
+			state_append(dst, dst->cfg.item_kind == AGREE_KIND_INT ? r->item : im[r->item],
+						 rm[r->rater], lm[r->label]);
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -1466,6 +1480,97 @@ sort_u64(uint64 *a, Size n)
 	}
 }
 
+/*
+ * Group ratings by bigint item key: an LSD radix sort (16-bit digits, digits
+ * that never vary are skipped) of (key, rater << 32 | label).  Items come out
+ * in key order, so the statistics add items in the same order whatever the
+ * row order or the parallel split was.  Returns the number of items.
+ */
+static Size
+group_by_int_key(const Rating *r, uint64 nr, Size **start_out, uint64 **g_out, uint64 **keys_out)
+{
+	Size		n = Max(nr, 1),
+				j,
+				ni = 0;
+	uint64	   *k = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
+			   *v = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
+			   *k2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
+			   *v2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
+			   *t;
+	uint64		andk = ~UINT64CONST(0),
+				ork = 0,
+				diff,
+				prev = 0;
+	Size	   *cnt = palloc(65536 * sizeof(Size));
+	Size	   *start;
+	int			shift;
+
+	for (j = 0; j < nr; j++)
+	{
+		k[j] = r[j].item ^ (UINT64CONST(1) << 63);	/* signed order */
+		v[j] = ((uint64) r[j].rater << 32) | r[j].label;
+		andk &= k[j];
+		ork |= k[j];
+	}
+	diff = andk ^ ork;
+	for (shift = 0; shift < 64; shift += 16)
+	{
+		Size		sum = 0;
+
+		if (((diff >> shift) & 0xFFFF) == 0)
+			continue;
+		memset(cnt, 0, 65536 * sizeof(Size));
+		for (j = 0; j < nr; j++)
+			cnt[(k[j] >> shift) & 0xFFFF]++;
+		for (j = 0; j < 65536; j++)
+		{
+			Size		c = cnt[j];
+
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (j = 0; j < nr; j++)
+		{
+			Size		pos = cnt[(k[j] >> shift) & 0xFFFF]++;
+
+			k2[pos] = k[j];
+			v2[pos] = v[j];
+		}
+		t = k;
+		k = k2;
+		k2 = t;
+		t = v;
+		v = v2;
+		v2 = t;
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(k2);
+	pfree(v2);
+	pfree(cnt);
+	for (j = 0; j < nr; j++)
+		if (j == 0 || k[j] != k[j - 1])
+			ni++;
+	start = palloc_extended(mul_size(ni + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
+	ni = 0;
+	for (j = 0; j < nr; j++)
+	{
+		uint64		cur = k[j];
+
+		if (j == 0 || cur != prev)
+		{
+			start[ni] = j;
+			k[ni] = cur ^ (UINT64CONST(1) << 63);	/* item key, in place (ni <= j) */
+			ni++;
+		}
+		prev = cur;
+	}
+	start[ni] = nr;
+	*start_out = start;
+	*g_out = v;
+	*keys_out = k;
+	return ni;
+}
+
 typedef struct Computed
 {
 	AgreeResult res;
@@ -1528,9 +1633,9 @@ two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Si
 static void
 agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 {
-	uint32		ni = st->items.n,
-				nl = st->labels.n,
+	Size		ni = st->items.n,
 				i;
+	uint32		nl = st->labels.n;
 	uint64		nr = st->nr,
 				j;
 
@@ -1546,7 +1651,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			elog(ERROR, "%s: wide-form state used for a multi-rater statistic", fn);
 		for (j = 0; j < nr; j++)
 		{
-			pa[j] = st->r[j].item;
+			pa[j] = (uint32) st->r[j].item;
 			pb[j] = st->r[j].rater;
 		}
 		out->n_raters = nr > 0 ? 2 : 0;
@@ -1555,24 +1660,38 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 	}
 	else
 	{
-		/* group the ratings by item: counting sort on the item id */
-		Size	   *start = palloc_extended(mul_size((Size) ni + 2, sizeof(Size)), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		uint64	   *g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
+		/* group the ratings by item */
+		Size	   *start;
+		uint64	   *g;
+		uint64	   *ikeys = NULL;
 		bool	   *rused = palloc0(Max(st->raters.n, 1));
 		bool	   *lused = palloc0(Max(nl, 1));
 		int64		nraters = 0;
 		uint32		ra = 0,
 					rb = 0;
 
-		for (j = 0; j < nr; j++)
-			start[st->r[j].item + 1]++;
-		for (i = 0; i < ni; i++)
-			start[i + 1] += start[i];
+		if (st->cfg.item_kind == AGREE_KIND_INT)
+			ni = group_by_int_key(st->r, nr, &start, &g, &ikeys);
+		else
+		{
+			/* item ids are dense: counting sort on the id */
+			start = palloc_extended(mul_size((Size) ni + 2, sizeof(Size)), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
+			for (j = 0; j < nr; j++)
+				start[st->r[j].item + 1]++;
+			for (i = 0; i < ni; i++)
+				start[i + 1] += start[i];
+			for (j = 0; j < nr; j++)
+				g[start[st->r[j].item]++] = ((uint64) st->r[j].rater << 32) | st->r[j].label;
+			/* start[i] is now the end of item i; shift back */
+			for (i = ni; i > 0; i--)
+				start[i] = start[i - 1];
+			start[0] = 0;
+		}
 		for (j = 0; j < nr; j++)
 		{
 			const Rating *r = &st->r[j];
 
-			g[start[r->item]++] = ((uint64) r->rater << 32) | r->label;
 			if (!rused[r->rater])
 			{
 				rused[r->rater] = true;
@@ -1584,10 +1703,6 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			}
 			lused[r->label] = true;
 		}
-		/* start[i] is now the end of item i; shift back */
-		for (i = ni; i > 0; i--)
-			start[i] = start[i - 1];
-		start[0] = 0;
 		out->n_raters = nraters;
 		for (i = 0; i < ni; i++)
 		{
@@ -1600,7 +1715,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 				if ((a[k] >> 32) == (a[k - 1] >> 32))
 					ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 									errmsg("%s: duplicate rating of item %s by rater %s", fn,
-										   key_string(&st->items, i),
+										   ikeys ? psprintf(INT64_FORMAT, (int64) ikeys[i]) : key_string(&st->items, i),
 										   key_string(&st->raters, (uint32) (a[k] >> 32))),
 									errdetail("Each (item, rater) pair may carry one label.")));
 			if ((i & 0xFFFF) == 0)

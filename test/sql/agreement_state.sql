@@ -68,9 +68,9 @@ SELECT pg_temp.err($$SELECT 'agree1:'::annqa.agree_state$$);
 SELECT pg_temp.err($$SELECT 'agree1:!!!!'::annqa.agree_state$$);
 SELECT pg_temp.err($$SELECT ('agree1:' || encode('hello world', 'base64'))::annqa.agree_state$$);
 -- every truncation of a valid state is rejected
-SELECT count(*) AS truncations,
-       count(*) FILTER (WHERE pg_temp.err(format('SELECT %L::annqa.agree_state',
-           'agree1:' || encode(substr(b, 1, n), 'base64'))) LIKE '22P02%') AS rejected
+SELECT count(*) > 100 AS many_truncations,
+       count(*) = count(*) FILTER (WHERE pg_temp.err(format('SELECT %L::annqa.agree_state',
+           'agree1:' || encode(substr(b, 1, n), 'base64'))) LIKE '22P02%') AS all_rejected
 FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t,
      generate_series(0, length(b) - 1, 7) n;
 -- single-byte corruptions: each is rejected (22P02) or still a valid state; never a crash
