@@ -49,11 +49,14 @@ SELECT id, expected, got, expected_se, got_se FROM cmp_est WHERE NOT (est_ok AND
 -- cohen_kappa and scott_pi are wide-form: the two raters' labels side by side
 -- (rows with a NULL on either side are skipped by the aggregate).  Cases with
 -- more than two raters cannot be written in wide form and are counted apart.
+CREATE TEMP TABLE case_raters AS
+SELECT id, min(rater) AS ra, max(rater) AS rb FROM ratings WHERE val IS NOT NULL GROUP BY id;
 CREATE TEMP TABLE wide AS
 SELECT c.id, a.val AS va, b.val AS vb
 FROM cases c
-JOIN ratings a ON a.id = c.id AND a.rater = (SELECT min(rater) FROM ratings x WHERE x.id = c.id AND x.val IS NOT NULL)
-JOIN ratings b ON b.id = c.id AND b.item = a.item AND b.rater = (SELECT max(rater) FROM ratings x WHERE x.id = c.id AND x.val IS NOT NULL)
+JOIN case_raters cr USING (id)
+JOIN ratings a ON a.id = c.id AND a.rater = cr.ra
+JOIN ratings b ON b.id = c.id AND b.item = a.item AND b.rater = cr.rb
 WHERE c.stat IN ('cohen_kappa', 'scott_pi') AND c.n_raters = 2;
 
 CREATE FUNCTION pg_temp.cats_b(o jsonb) RETURNS bigint[] LANGUAGE sql IMMUTABLE AS
