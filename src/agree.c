@@ -330,6 +330,66 @@ state_append(AgreeState *st, uint64 item, uint32 rater, uint32 label)
 
 /* ---------------------------------------------------------------- flat form */
 
+/*
+ * Ratings are stored as varints: zigzag(item - previous item), rater id,
+ * label id; usually 3 bytes a rating instead of 16, which is what parallel
+ * workers and Citus ship.
+ */
+static inline uint64
+zigzag(uint64 d)
+{
+	return (d << 1) ^ (uint64) ((int64) d >> 63);
+}
+
+static inline uint64
+unzigzag(uint64 z)
+{
+	return (z >> 1) ^ (~(z & 1) + 1);
+}
+
+static inline int
+varint_len(uint64 v)
+{
+	int			n = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static inline int
+put_varint(unsigned char *p, uint64 v)
+{
+	int			n = 0;
+
+	while (v >= 0x80)
+	{
+		p[n++] = (unsigned char) (v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char) v;
+	return n;
+}
+
+static Size
+ratings_flat_size(const AgreeState *st)
+{
+	Size		s = 0;
+	uint64		i,
+				prev = 0;
+
+	for (i = 0; i < st->nr; i++)
+	{
+		s += varint_len(zigzag(st->r[i].item - prev)) + varint_len(st->r[i].rater) +
+			varint_len(st->r[i].label);
+		prev = st->r[i].item;
+	}
+	return s;
+}
+
 static void
 put_dict(StringInfo buf, const Dict *d)
 {
@@ -376,11 +436,11 @@ state_serialise(AgreeState *st)
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
 	size = add_size(size, dict_flat_size(&st->labels));
-	size = add_size(size, add_size(8, mul_size((Size) st->nr, 16)));
+	size = add_size(size, add_size(8, ratings_flat_size(st)));
 	if (size > MaxAllocSize - VARHDRSZ - 1)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						errmsg("annqa agreement state is too large to serialise"),
-						errdetail("The flat state would take %zu bytes; the limit is 1 GB (about 80 million ratings).", size),
+						errdetail("The flat state would take %zu bytes; the limit is 1 GB.", size),
 						errhint("Aggregate without parallel workers, or in smaller groups.")));
 	buf.data = MemoryContextAlloc(st->hdr.eoh_context, size + 1);
 	buf.maxlen = (int) size + 1;
@@ -406,11 +466,18 @@ state_serialise(AgreeState *st)
 	put_dict(&buf, &st->raters);
 	put_dict(&buf, &st->labels);
 	pq_sendint64(&buf, st->nr);
-	for (i = 0; i < st->nr; i++)
 	{
-		pq_sendint64(&buf, (int64) st->r[i].item);
-		pq_sendint32(&buf, st->r[i].rater);
-		pq_sendint32(&buf, st->r[i].label);
+		uint64		prev = 0;
+		unsigned char *out = (unsigned char *) buf.data + buf.len;
+
+		for (i = 0; i < st->nr; i++)
+		{
+			out += put_varint(out, zigzag(st->r[i].item - prev));
+			out += put_varint(out, st->r[i].rater);
+			out += put_varint(out, st->r[i].label);
+			prev = st->r[i].item;
+		}
+		buf.len = (char *) out - buf.data;
 	}
 	Assert((Size) buf.len == size);
 	st->flat = buf.data;
@@ -490,6 +557,33 @@ rd_u64(Reader *rd)
 	return pg_ntoh64(v);
 }
 
+static inline uint64
+rd_varint(Reader *rd)
+{
+	uint64		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 64; shift += 7)
+	{
+		unsigned char b;
+
+		if (rd->pos >= rd->len)
+			bad_state(rd, "Truncated state");
+		b = (unsigned char) rd->p[rd->pos++];
+		if (shift == 63 && b > 1)
+			bad_state(rd, "Overlong varint");
+		v |= (uint64) (b & 0x7F) << shift;
+		if (!(b & 0x80))
+		{
+			if (b == 0 && shift > 0)
+				bad_state(rd, "Non-minimal varint");
+			return v;
+		}
+	}
+	bad_state(rd, "Overlong varint");
+	return 0;
+}
+
 static void
 rd_dict(Reader *rd, Dict *d, MemoryContext cxt)
 {
@@ -545,7 +639,8 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	AgreeConfig c;
 	AgreeState *st;
 	uint64		nr,
-				i;
+				i,
+				prev = 0;
 	double		conf;
 	uint64		cbits;
 
@@ -600,8 +695,8 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	nr = rd_u64(&rd);
 	if (c.mode == AGREE_MODE_LONG && c.item_kind == AGREE_KIND_INT && st->items.n != 0)
 		bad_state(&rd, "Item dictionary with bigint item keys");
-	if (nr > (rd.len - rd.pos) / 16 || (rd.len - rd.pos) != nr * 16)
-		bad_state(&rd, "Rating count does not match the data");
+	if (nr > (rd.len - rd.pos) / 3)
+		bad_state(&rd, "Rating count exceeds the data");
 	if (nr > 0)
 	{
 		st->r = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
@@ -609,10 +704,16 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	}
 	for (i = 0; i < nr; i++)
 	{
-		uint64		a = rd_u64(&rd);
-		uint32		b = rd_u32(&rd),
-					l = rd_u32(&rd);
+		uint64		a = prev + unzigzag(rd_varint(&rd));
+		uint64		b64 = rd_varint(&rd),
+					l64 = rd_varint(&rd);
+		uint32		b = (uint32) b64,
+					l = (uint32) l64;
 		uint32		nlab = c.n_declared ? c.n_declared : st->labels.n;
+
+		if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
+			bad_state(&rd, "Rating id out of range");
+		prev = a;
 
 		if (c.mode == AGREE_MODE_LONG)
 		{
@@ -627,6 +728,8 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	if (rd.pos != rd.len)
+		bad_state(&rd, "Trailing bytes");
 	st->nr = nr;
 	return st;
 }

@@ -12,7 +12,7 @@
  *   float8 conf_level; uint32 category label id, number of declared categories;
  *   three dictionaries (uint32 count, then values: int8 | float8 |
  *   uint32 length + bytes); uint64 rating count, then (item, rater, label)
- *   as uint32 triples.
+ *   as varints: zigzag(item - previous item), rater id, label id (bigint item keys are stored raw).
  *
  * The text form is "agree1:" followed by the base64 of those bytes, so it
  * round-trips bit-exactly (Citus ships partial states as text).

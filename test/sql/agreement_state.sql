@@ -72,7 +72,7 @@ SELECT count(*) > 100 AS many_truncations,
        count(*) = count(*) FILTER (WHERE pg_temp.err(format('SELECT %L::annqa.agree_state',
            'agree1:' || encode(substr(b, 1, n), 'base64'))) LIKE '22P02%') AS all_rejected
 FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t,
-     generate_series(0, length(b) - 1, 7) n;
+     generate_series(0, length(b) - 1) n;
 -- single-byte corruptions: each is rejected (22P02) or still a valid state; never a crash
 SELECT count(*) AS corruptions,
        count(*) FILTER (WHERE r LIKE '22P02%' OR r = 'no error') AS rejected_or_valid
