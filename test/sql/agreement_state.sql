@@ -130,3 +130,4 @@ SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label - 3.0, '
 SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM (SELECT * FROM diag_n UNION ALL SELECT 1, 'rater1', 4) t$$);
 -- the transition function outside an aggregate
 SELECT pg_temp.err($$SELECT annqa.agree_trans(NULL, 1::bigint, 'a'::text, 1::bigint)$$);
+SELECT pg_temp.err($$SELECT annqa.brennan_prediger(item, rater, label, 'cubic') FROM diag_n$$);
