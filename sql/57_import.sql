@@ -1,0 +1,606 @@
+-- ======================================================================
+-- Importers: COCO (instances and results), CVAT for images / video 1.1 XML,
+-- Label Studio JSON.  Each runs inside the caller's statement, so a failure
+-- leaves nothing behind; each is idempotent through the unique index
+-- annotation(item_id, annotator_id, source_ref) of sql/55_model_io.sql.
+-- ======================================================================
+
+-- ---------------------------------------------------------------- C helpers
+
+CREATE FUNCTION annqa.ls_brush_bitmap(rle int[], height int, width int) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'annqa_ls_brush_bitmap'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.ls_brush_bitmap(int[], int, int) IS
+    'decode a Label Studio brush RLE (rle-pack bit stream of the RGBA image) into one byte per pixel, row-major: 1 where alpha > 0';
+
+CREATE FUNCTION annqa.rle_from_ls_brush(rle int[], height int, width int) RETURNS annqa.rle
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT annqa.rle_from_bitmap(annqa.ls_brush_bitmap(rle, height, width), height, width);
+END;
+COMMENT ON FUNCTION annqa.rle_from_ls_brush(int[], int, int) IS
+    'a Label Studio brush mask ("format": "rle") as annqa.rle: foreground where the alpha value is non-zero';
+
+CREATE FUNCTION annqa.cvat_mask_bitmap(rle int[], "left" int, top int, mask_width int, mask_height int,
+                                       height int, width int) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'annqa_cvat_mask_bitmap'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.cvat_mask_bitmap(int[], int, int, int, int, int, int) IS
+    'decode a CVAT mask RLE (runs over the mask box, row by row, background first) into one byte per pixel of the whole image, row-major';
+
+CREATE FUNCTION annqa.rle_from_cvat(rle int[], "left" int, top int, mask_width int, mask_height int,
+                                    height int, width int) RETURNS annqa.rle
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT annqa.rle_from_bitmap(annqa.cvat_mask_bitmap(rle, "left", top, mask_width, mask_height, height, width),
+                                 height, width);
+END;
+COMMENT ON FUNCTION annqa.rle_from_cvat(int[], int, int, int, int, int, int) IS
+    'a CVAT <mask rle left top width height> as annqa.rle of the whole height x width image';
+
+-- ---------------------------------------------------------------- PostGIS bridges
+-- SQL-standard bodies bind PostGIS at install time, wherever it lives.
+
+CREATE FUNCTION annqa.io_geometry(wkt text) RETURNS geometry
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT ST_GeomFromText(wkt);
+END;
+COMMENT ON FUNCTION annqa.io_geometry(text) IS 'importer helper: WKT to geometry (SRID 0)';
+
+CREATE FUNCTION annqa.io_area(g geometry) RETURNS float8
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT ST_Area(g);
+END;
+COMMENT ON FUNCTION annqa.io_area(geometry) IS 'exporter helper: planar area of a polygon (0 for lines)';
+
+CREATE FUNCTION annqa.io_bbox(g geometry) RETURNS box
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT box(point(ST_XMin(g), ST_YMin(g)), point(ST_XMax(g), ST_YMax(g)));
+END;
+COMMENT ON FUNCTION annqa.io_bbox(geometry) IS 'importer helper: the axis-aligned extent of a geometry';
+
+CREATE FUNCTION annqa.io_is_areal(g geometry) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT GeometryType(g) IN ('POLYGON', 'MULTIPOLYGON');
+END;
+COMMENT ON FUNCTION annqa.io_is_areal(geometry) IS 'exporter helper: whether a geometry is a polygon or multipolygon';
+
+-- The exterior rings of a (multi)polygon as a COCO polygon list [[x1,y1,...],...]
+-- (without the closing point).
+CREATE FUNCTION annqa.io_coco_polygons(g geometry) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_agg(r.ring ORDER BY r.k), '[]'::jsonb)
+    FROM (SELECT d.path AS k,
+                 (SELECT jsonb_agg(xy.v ORDER BY p.path, xy.o)
+                  FROM ST_DumpPoints(ST_ExteriorRing(d.geom)) p,
+                       LATERAL (VALUES (1, ST_X(p.geom)), (2, ST_Y(p.geom))) xy(o, v)
+                  WHERE p.path[1] < ST_NPoints(ST_ExteriorRing(d.geom))) AS ring
+          FROM ST_Dump(g) d
+          WHERE GeometryType(d.geom) = 'POLYGON') r;
+END;
+COMMENT ON FUNCTION annqa.io_coco_polygons(geometry) IS
+    'exporter helper: the exterior rings of a polygon or multipolygon as a COCO polygon list';
+
+-- ---------------------------------------------------------------- shared plumbing
+
+CREATE FUNCTION annqa.io_dataset(name text) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    id bigint;
+BEGIN
+    SELECT d.dataset_id INTO id FROM annqa.dataset d WHERE d.name = io_dataset.name;
+    IF id IS NULL THEN
+        INSERT INTO annqa.dataset (name) VALUES (io_dataset.name) RETURNING dataset_id INTO id;
+    END IF;
+    RETURN id;
+END $$;
+COMMENT ON FUNCTION annqa.io_dataset(text) IS 'importer helper: the id of a dataset, created when new';
+
+CREATE FUNCTION annqa.io_annotator(name text, kind text) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    id bigint;
+BEGIN
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'annotator name is empty' USING ERRCODE = '22023';
+    END IF;
+    SELECT a.annotator_id INTO id FROM annqa.annotator a WHERE a.name = io_annotator.name;
+    IF id IS NULL THEN
+        INSERT INTO annqa.annotator (name, kind) VALUES (io_annotator.name, io_annotator.kind)
+        RETURNING annotator_id INTO id;
+    END IF;
+    RETURN id;
+END $$;
+COMMENT ON FUNCTION annqa.io_annotator(text, text) IS
+    'importer helper: the id of an annotator, created with the given kind when new (an existing annotator keeps its kind)';
+
+CREATE FUNCTION annqa.io_batch(dataset_id bigint, name text) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    id bigint;
+BEGIN
+    IF name IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT b.batch_id INTO id FROM annqa.batch b WHERE b.dataset_id = io_batch.dataset_id AND b.name = io_batch.name;
+    IF id IS NULL THEN
+        INSERT INTO annqa.batch (dataset_id, name) VALUES (io_batch.dataset_id, io_batch.name) RETURNING batch_id INTO id;
+    END IF;
+    RETURN id;
+END $$;
+COMMENT ON FUNCTION annqa.io_batch(bigint, text) IS 'importer helper: the id of a batch of a dataset, created when new; NULL for a NULL name';
+
+CREATE FUNCTION annqa.io_class(dataset_id bigint, name text) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    id bigint;
+BEGIN
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'missing label' USING ERRCODE = '22023';
+    END IF;
+    SELECT c.class_id INTO id FROM annqa.label_class c WHERE c.dataset_id = io_class.dataset_id AND c.name = io_class.name;
+    IF id IS NULL THEN
+        INSERT INTO annqa.label_class (dataset_id, name) VALUES (io_class.dataset_id, io_class.name) RETURNING class_id INTO id;
+    END IF;
+    RETURN id;
+END $$;
+COMMENT ON FUNCTION annqa.io_class(bigint, text) IS 'importer helper: the id of a label class of a dataset, created when new';
+
+-- The id of an item; created when new; an existing item must have the same size.
+CREATE FUNCTION annqa.io_item(dataset_id bigint, batch_id bigint, uri text, width int, height int,
+                              video text DEFAULT NULL, frame int DEFAULT NULL, source_id text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF uri IS NULL OR uri = '' THEN
+        RAISE EXCEPTION 'missing image name' USING ERRCODE = '22023';
+    END IF;
+    IF width IS NULL OR height IS NULL OR width <= 0 OR height <= 0 THEN
+        RAISE EXCEPTION 'image "%" has no positive width and height', uri USING ERRCODE = '22023';
+    END IF;
+    SELECT i.item_id, i.width, i.height, i.batch_id INTO r FROM annqa.item i
+    WHERE i.dataset_id = io_item.dataset_id AND i.uri = io_item.uri;
+    IF r.item_id IS NULL THEN
+        INSERT INTO annqa.item (dataset_id, batch_id, uri, width, height, video, frame, source_id)
+        VALUES (io_item.dataset_id, io_item.batch_id, io_item.uri, io_item.width, io_item.height,
+                io_item.video, io_item.frame, io_item.source_id)
+        RETURNING item_id INTO r.item_id;
+        RETURN r.item_id;
+    END IF;
+    IF r.width IS DISTINCT FROM width OR r.height IS DISTINCT FROM height THEN
+        RAISE EXCEPTION 'image "%" is % x % here but % x % in the dataset', uri, width, height, r.width, r.height
+            USING ERRCODE = '22000';
+    END IF;
+    IF r.batch_id IS NULL AND io_item.batch_id IS NOT NULL THEN
+        UPDATE annqa.item SET batch_id = io_item.batch_id WHERE item_id = r.item_id;
+    END IF;
+    RETURN r.item_id;
+END $$;
+COMMENT ON FUNCTION annqa.io_item(bigint, bigint, text, int, int, text, int, text) IS
+    'importer helper: the id of an item, created when new; an existing item must have the same size';
+
+CREATE FUNCTION annqa.io_check_on_error(on_error text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF on_error IS NULL OR on_error NOT IN ('raise', 'skip') THEN
+        RAISE EXCEPTION 'on_error must be ''raise'' or ''skip'', not %', coalesce(quote_literal(on_error), 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+END $$;
+COMMENT ON FUNCTION annqa.io_check_on_error(text) IS 'importer helper: on_error is raise or skip';
+
+-- Whether a jsonb value is an integral number.
+CREATE FUNCTION annqa.io_is_int(v jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_typeof(v) = 'number' AND (v::text)::numeric = trunc((v::text)::numeric)
+                    AND abs((v::text)::numeric) < 9e15, false);
+END;
+COMMENT ON FUNCTION annqa.io_is_int(jsonb) IS 'importer helper: the value is an integral JSON number';
+
+-- Whether a jsonb value is an array of numbers.
+CREATE FUNCTION annqa.io_is_numbers(v jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_typeof(v) = 'array'
+                    AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v) e WHERE jsonb_typeof(e) <> 'number'), false);
+END;
+COMMENT ON FUNCTION annqa.io_is_numbers(jsonb) IS 'importer helper: the value is an array of JSON numbers';
+
+CREATE FUNCTION annqa.io_float8s(v jsonb) RETURNS float8[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT array_agg((e.x)::float8 ORDER BY e.n) FROM jsonb_array_elements_text(v) WITH ORDINALITY e(x, n);
+END;
+COMMENT ON FUNCTION annqa.io_float8s(jsonb) IS 'importer helper: a JSON array of numbers as float8[]';
+
+-- A COCO polygon list [[x1,y1,x2,y2,...],...] as MULTIPOLYGON WKT.
+CREATE FUNCTION annqa.io_coco_poly_wkt(seg jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT 'MULTIPOLYGON(' || string_agg(
+               '((' || (SELECT string_agg(p.x || ' ' || p.y, ',' ORDER BY p.k)
+                        FROM (SELECT k, (r.part->>(2 * k))::float8 AS x, (r.part->>(2 * k + 1))::float8 AS y
+                              FROM generate_series(0, jsonb_array_length(r.part) / 2 - 1) k
+                              UNION ALL
+                              SELECT jsonb_array_length(r.part), (r.part->>0)::float8, (r.part->>1)::float8) p)
+               || '))', ',' ORDER BY r.n) || ')'
+    FROM jsonb_array_elements(seg) WITH ORDINALITY r(part, n);
+END;
+COMMENT ON FUNCTION annqa.io_coco_poly_wkt(jsonb) IS 'importer helper: a COCO polygon list as closed MULTIPOLYGON WKT';
+
+-- ---------------------------------------------------------------- COCO
+
+-- What is wrong with one COCO annotation (NULL when nothing); iw, ih: its image.
+CREATE FUNCTION annqa.io_coco_ann_problem(a jsonb, results boolean, iw int, ih int) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    seg jsonb;
+    part jsonb;
+BEGIN
+    IF jsonb_typeof(a) IS DISTINCT FROM 'object' THEN
+        RETURN 'not an object';
+    END IF;
+    IF NOT results THEN
+        IF NOT a ? 'id' THEN RETURN 'missing field "id"'; END IF;
+        IF NOT annqa.io_is_int(a->'id') THEN RETURN 'field "id" is not an integer'; END IF;
+    END IF;
+    IF NOT a ? 'image_id' THEN RETURN 'missing field "image_id"'; END IF;
+    IF NOT annqa.io_is_int(a->'image_id') THEN RETURN 'field "image_id" is not an integer'; END IF;
+    IF NOT a ? 'category_id' THEN RETURN 'missing field "category_id"'; END IF;
+    IF NOT annqa.io_is_int(a->'category_id') THEN RETURN 'field "category_id" is not an integer'; END IF;
+    IF iw IS NULL THEN
+        RETURN format('image_id %s is not %s', a->'image_id', CASE WHEN results THEN 'an image of the dataset' ELSE 'in "images"' END);
+    END IF;
+    IF a ? 'bbox' AND jsonb_typeof(a->'bbox') <> 'null' THEN
+        IF NOT annqa.io_is_numbers(a->'bbox') OR jsonb_array_length(a->'bbox') <> 4 THEN
+            RETURN 'field "bbox" is not an array of 4 numbers';
+        END IF;
+        IF (a->'bbox'->>2)::float8 < 0 OR (a->'bbox'->>3)::float8 < 0 THEN
+            RETURN 'field "bbox" has a negative width or height';
+        END IF;
+    END IF;
+    seg := a->'segmentation';
+    IF jsonb_typeof(seg) = 'array' THEN
+        FOR part IN SELECT * FROM jsonb_array_elements(seg) LOOP
+            IF NOT annqa.io_is_numbers(part) THEN
+                RETURN 'field "segmentation" is not a list of polygons of numbers';
+            END IF;
+            IF jsonb_array_length(part) < 6 OR jsonb_array_length(part) % 2 <> 0 THEN
+                RETURN format('a polygon of "segmentation" has %s numbers, not an even number >= 6', jsonb_array_length(part));
+            END IF;
+        END LOOP;
+    ELSIF jsonb_typeof(seg) = 'object' THEN
+        IF NOT annqa.io_is_numbers(seg->'size') OR jsonb_array_length(seg->'size') <> 2 THEN
+            RETURN 'RLE "size" is not [height, width]';
+        END IF;
+        IF (seg->'size'->>0)::float8 <> ih OR (seg->'size'->>1)::float8 <> iw THEN
+            RETURN format('mask size %s does not fit its image (height %s, width %s)', seg->'size', ih, iw);
+        END IF;
+        IF jsonb_typeof(seg->'counts') NOT IN ('string', 'array') THEN
+            RETURN 'RLE "counts" is neither a string nor an array';
+        END IF;
+    ELSIF seg IS NOT NULL AND jsonb_typeof(seg) <> 'null' THEN
+        RETURN 'field "segmentation" is neither a polygon list nor an RLE object';
+    END IF;
+    IF a ? 'keypoints' AND (NOT annqa.io_is_numbers(a->'keypoints') OR jsonb_array_length(a->'keypoints') % 3 <> 0) THEN
+        RETURN 'field "keypoints" is not an array of x, y, v triples';
+    END IF;
+    IF a ? 'score' AND (jsonb_typeof(a->'score') <> 'number' OR (a->>'score')::float8 NOT BETWEEN 0 AND 1) THEN
+        RETURN 'field "score" is not a number between 0 and 1';
+    END IF;
+    IF results AND NOT a ? 'score' THEN
+        RETURN 'missing field "score" (a results file)';
+    END IF;
+    IF a ? 'iscrowd' AND NOT (a->'iscrowd' IN ('0', '1', 'true', 'false')) THEN
+        RETURN 'field "iscrowd" is not 0 or 1';
+    END IF;
+    IF a ? 'area' AND (jsonb_typeof(a->'area') <> 'number' OR (a->>'area')::float8 < 0) THEN
+        RETURN 'field "area" is not a number >= 0';
+    END IF;
+    IF NOT (a ? 'bbox' OR jsonb_typeof(seg) = 'object' OR (jsonb_typeof(seg) = 'array' AND jsonb_array_length(seg) > 0)
+            OR jsonb_array_length(coalesce(a->'keypoints', '[]')) > 0) THEN
+        RETURN 'no geometry: none of "bbox", "segmentation", "keypoints"';
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION annqa.io_coco_ann_problem(jsonb, boolean, int, int) IS
+    'importer helper: what is wrong with one COCO annotation object, NULL when nothing';
+
+-- The staging tables of a COCO import: one row per object with its position in
+-- its array (pos, 0-based) and, from the CLI, its byte offset in the file (at).
+CREATE FUNCTION annqa.coco_staging() RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET client_min_messages = warning
+AS $$
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_images (pos bigint, at bigint, obj jsonb);
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_categories (pos bigint, at bigint, obj jsonb);
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_annotations (pos bigint, at bigint, obj jsonb);
+    TRUNCATE pg_temp.annqa_coco_images, pg_temp.annqa_coco_categories, pg_temp.annqa_coco_annotations;
+END $$;
+COMMENT ON FUNCTION annqa.coco_staging() IS
+    'create (or empty) the temporary staging tables annqa_coco_images, _categories, _annotations (pos, at, obj jsonb) that annqa.coco_load reads';
+
+-- Load what the staging tables hold.  results: the annotations are a COCO
+-- results list (no ids, a score each, images and categories already in the dataset).
+CREATE FUNCTION annqa.coco_load(dataset text, annotator text, batch text DEFAULT NULL,
+                                results boolean DEFAULT false, on_error text DEFAULT 'raise')
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+    SET client_min_messages = warning
+AS $$
+DECLARE
+    ds bigint;
+    ann bigint;
+    bt bigint;
+    problems jsonb := '[]';
+    p jsonb;
+    n_img bigint := 0;
+    n_cat bigint := 0;
+    n_ann bigint := 0;
+    n_total bigint;
+    n_bad bigint := 0;
+    rec record;
+BEGIN
+    PERFORM annqa.io_check_on_error(on_error);
+    ds := annqa.io_dataset(dataset);
+    bt := annqa.io_batch(ds, batch);
+    ann := annqa.io_annotator(annotator, CASE WHEN results THEN 'model' ELSE 'human' END);
+
+    -- images: checks, then clashing ids
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_problems (what text, pos bigint, at bigint, oid text, problem text);
+    TRUNCATE pg_temp.annqa_coco_problems;
+    INSERT INTO annqa_coco_problems
+    SELECT 'images', s.pos, s.at, s.obj->>'id', s.problem FROM (
+        SELECT i.*, CASE
+            WHEN jsonb_typeof(i.obj) IS DISTINCT FROM 'object' THEN 'not an object'
+            WHEN NOT i.obj ? 'id' THEN 'missing field "id"'
+            WHEN NOT annqa.io_is_int(i.obj->'id') THEN 'field "id" is not an integer'
+            WHEN jsonb_typeof(i.obj->'file_name') IS DISTINCT FROM 'string' OR i.obj->>'file_name' = '' THEN 'missing field "file_name"'
+            WHEN NOT annqa.io_is_int(i.obj->'width') OR NOT annqa.io_is_int(i.obj->'height') THEN 'fields "width" and "height" are not integers'
+            WHEN (i.obj->>'width')::bigint <= 0 OR (i.obj->>'height')::bigint <= 0 OR (i.obj->>'width')::bigint > 2147483647
+                 OR (i.obj->>'height')::bigint > 2147483647 THEN 'width or height is not positive'
+            WHEN count(*) OVER (PARTITION BY i.obj->'id') > 1 THEN format('image id %s appears %s times', i.obj->'id', count(*) OVER (PARTITION BY i.obj->'id'))
+            WHEN count(*) OVER (PARTITION BY i.obj->'file_name') > 1 THEN format('file_name %s appears twice', i.obj->'file_name')
+            WHEN EXISTS (SELECT 1 FROM annqa.item it WHERE it.dataset_id = ds AND it.uri = i.obj->>'file_name'
+                         AND (it.width <> (i.obj->>'width')::int OR it.height <> (i.obj->>'height')::int))
+                 THEN format('image %s has another size in the dataset', i.obj->'file_name')
+        END AS problem
+        FROM pg_temp.annqa_coco_images i) s
+    WHERE s.problem IS NOT NULL;
+    INSERT INTO annqa_coco_problems
+    SELECT 'categories', s.pos, s.at, s.obj->>'id', s.problem FROM (
+        SELECT c.*, CASE
+            WHEN jsonb_typeof(c.obj) IS DISTINCT FROM 'object' THEN 'not an object'
+            WHEN NOT c.obj ? 'id' THEN 'missing field "id"'
+            WHEN NOT annqa.io_is_int(c.obj->'id') THEN 'field "id" is not an integer'
+            WHEN jsonb_typeof(c.obj->'name') IS DISTINCT FROM 'string' OR c.obj->>'name' = '' THEN 'missing field "name"'
+            WHEN c.obj ? 'keypoints' AND jsonb_typeof(c.obj->'keypoints') <> 'array' THEN 'field "keypoints" is not an array of names'
+            WHEN c.obj ? 'skeleton' AND (jsonb_typeof(c.obj->'skeleton') <> 'array' OR EXISTS (
+                 SELECT 1 FROM jsonb_array_elements(c.obj->'skeleton') e
+                 WHERE NOT annqa.io_is_numbers(e) OR jsonb_array_length(e) <> 2
+                    OR (e->>0)::int NOT BETWEEN 1 AND jsonb_array_length(coalesce(c.obj->'keypoints', '[]'))
+                    OR (e->>1)::int NOT BETWEEN 1 AND jsonb_array_length(coalesce(c.obj->'keypoints', '[]'))))
+                 THEN 'field "skeleton" is not a list of [i, j] pairs of 1-based keypoint indexes'
+            WHEN count(*) OVER (PARTITION BY c.obj->'id') > 1 THEN format('category id %s appears %s times', c.obj->'id', count(*) OVER (PARTITION BY c.obj->'id'))
+            WHEN count(*) OVER (PARTITION BY c.obj->'name') > 1 THEN format('category name %s appears twice', c.obj->'name')
+        END AS problem
+        FROM pg_temp.annqa_coco_categories c) s
+    WHERE s.problem IS NOT NULL;
+    IF EXISTS (SELECT 1 FROM annqa_coco_problems) THEN
+        IF on_error = 'raise' THEN
+            SELECT * INTO rec FROM annqa_coco_problems ORDER BY what DESC, pos LIMIT 1;
+            RAISE EXCEPTION '%', format('annqa.import_coco: %s[%s]%s%s: %s', rec.what, rec.pos, coalesce(' (id ' || rec.oid || ')', ''),
+                  coalesce(' at byte ' || rec.at, ''), rec.problem)
+                USING ERRCODE = '22000', HINT = 'Nothing was loaded.';
+        END IF;
+        DELETE FROM pg_temp.annqa_coco_images i USING annqa_coco_problems p WHERE p.what = 'images' AND p.pos = i.pos;
+        DELETE FROM pg_temp.annqa_coco_categories c USING annqa_coco_problems p WHERE p.what = 'categories' AND p.pos = c.pos;
+    END IF;
+
+    -- categories -> label classes
+    WITH ins AS (
+        INSERT INTO annqa.label_class AS lc (dataset_id, name, source_id, supercategory, keypoint_names, skeleton)
+        SELECT ds, c.obj->>'name', c.obj->>'id', c.obj->>'supercategory',
+               CASE WHEN c.obj ? 'keypoints' THEN ARRAY(SELECT jsonb_array_elements_text(c.obj->'keypoints')) END,
+               CASE WHEN jsonb_array_length(coalesce(c.obj->'skeleton', '[]')) > 0 THEN
+                   ARRAY(SELECT ARRAY[(e->>0)::int, (e->>1)::int] FROM jsonb_array_elements(c.obj->'skeleton') e) END
+        FROM pg_temp.annqa_coco_categories c
+        ON CONFLICT (dataset_id, name) DO UPDATE
+           SET source_id = coalesce(lc.source_id, EXCLUDED.source_id),
+               supercategory = coalesce(lc.supercategory, EXCLUDED.supercategory),
+               keypoint_names = coalesce(lc.keypoint_names, EXCLUDED.keypoint_names),
+               skeleton = coalesce(lc.skeleton, EXCLUDED.skeleton)
+        RETURNING (xmax = 0) AS fresh)
+    SELECT count(*) FILTER (WHERE fresh) INTO n_cat FROM ins;
+
+    -- images -> items
+    WITH ins AS (
+        INSERT INTO annqa.item AS it (dataset_id, batch_id, uri, width, height, source_id)
+        SELECT ds, bt, i.obj->>'file_name', (i.obj->>'width')::int, (i.obj->>'height')::int, i.obj->>'id'
+        FROM pg_temp.annqa_coco_images i
+        ON CONFLICT (dataset_id, uri) DO UPDATE
+           SET batch_id = coalesce(it.batch_id, EXCLUDED.batch_id),
+               source_id = coalesce(it.source_id, EXCLUDED.source_id)
+        RETURNING (xmax = 0) AS fresh)
+    SELECT count(*) FILTER (WHERE fresh) INTO n_img FROM ins;
+
+    -- maps from file ids to database ids
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_imap (fid text PRIMARY KEY, item_id bigint, w int, h int);
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_cmap (fid text PRIMARY KEY, class_id bigint);
+    TRUNCATE pg_temp.annqa_coco_imap, pg_temp.annqa_coco_cmap;
+    IF results THEN
+        INSERT INTO annqa_coco_imap SELECT DISTINCT ON (it.source_id) it.source_id, it.item_id, it.width, it.height
+        FROM annqa.item it WHERE it.dataset_id = ds AND it.source_id IS NOT NULL ORDER BY it.source_id, it.item_id;
+        INSERT INTO annqa_coco_cmap SELECT DISTINCT ON (c.source_id) c.source_id, c.class_id
+        FROM annqa.label_class c WHERE c.dataset_id = ds AND c.source_id IS NOT NULL ORDER BY c.source_id, c.class_id;
+    ELSE
+        INSERT INTO annqa_coco_imap SELECT ((i.obj->>'id')::numeric)::text, it.item_id, it.width, it.height
+        FROM pg_temp.annqa_coco_images i JOIN annqa.item it ON it.dataset_id = ds AND it.uri = i.obj->>'file_name';
+        INSERT INTO annqa_coco_cmap SELECT ((c.obj->>'id')::numeric)::text, lc.class_id
+        FROM pg_temp.annqa_coco_categories c JOIN annqa.label_class lc ON lc.dataset_id = ds AND lc.name = c.obj->>'name';
+    END IF;
+    ANALYZE pg_temp.annqa_coco_imap;
+
+    -- annotations: checks
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_ready (pos bigint, at bigint, obj jsonb, item_id bigint, class_id bigint, w int, h int);
+    TRUNCATE pg_temp.annqa_coco_ready;
+    INSERT INTO annqa_coco_ready
+    SELECT a.pos, a.at, a.obj, im.item_id, cm.class_id, im.w, im.h
+    FROM pg_temp.annqa_coco_annotations a
+    LEFT JOIN annqa_coco_imap im ON im.fid = CASE WHEN annqa.io_is_int(a.obj->'image_id') THEN ((a.obj->>'image_id')::numeric)::text END
+    LEFT JOIN annqa_coco_cmap cm ON cm.fid = CASE WHEN annqa.io_is_int(a.obj->'category_id') THEN ((a.obj->>'category_id')::numeric)::text END;
+    TRUNCATE annqa_coco_problems;
+    INSERT INTO annqa_coco_problems
+    SELECT 'annotations', s.pos, s.at, s.obj->>'id', s.problem FROM (
+        SELECT r.pos, r.at, r.obj, coalesce(annqa.io_coco_ann_problem(r.obj, results, r.w, r.h),
+            CASE WHEN r.class_id IS NULL THEN format('category_id %s is not %s', r.obj->'category_id',
+                                                     CASE WHEN results THEN 'a category of the dataset' ELSE 'in "categories"' END)
+                 WHEN NOT results AND count(*) OVER (PARTITION BY r.obj->'id') > 1
+                     THEN format('annotation id %s appears %s times', r.obj->'id', count(*) OVER (PARTITION BY r.obj->'id'))
+            END) AS problem
+        FROM pg_temp.annqa_coco_ready r) s
+    WHERE s.problem IS NOT NULL;
+    IF EXISTS (SELECT 1 FROM annqa_coco_problems) THEN
+        IF on_error = 'raise' THEN
+            SELECT * INTO rec FROM annqa_coco_problems ORDER BY pos LIMIT 1;
+            RAISE EXCEPTION '%', format('annqa.import_coco: %s[%s]%s%s: %s', rec.what, rec.pos, coalesce(' (id ' || rec.oid || ')', ''),
+                  coalesce(' at byte ' || rec.at, ''), rec.problem)
+                USING ERRCODE = '22000', HINT = 'Nothing was loaded.';
+        END IF;
+        DELETE FROM pg_temp.annqa_coco_ready a USING annqa_coco_problems p WHERE p.pos = a.pos;
+    END IF;
+    SELECT coalesce(jsonb_agg(jsonb_build_object('at', format('%s[%s]', p.what, p.pos) || coalesce(' at byte ' || p.at, ''),
+                                                 'id', p.oid, 'problem', p.problem) ORDER BY p.what DESC, p.pos), '[]')
+    INTO problems FROM annqa_coco_problems p;
+    SELECT count(*) INTO n_total FROM pg_temp.annqa_coco_ready;
+
+    -- annotations: one statement; a value the type constructors reject (a bad
+    -- RLE string) is then looked for object by object to name it
+    BEGIN
+        n_ann := annqa.io_coco_insert(ann, results, NULL);
+    EXCEPTION WHEN OTHERS THEN
+        n_ann := 0;
+        FOR rec IN SELECT * FROM pg_temp.annqa_coco_ready ORDER BY pos LOOP
+            BEGIN
+                n_ann := n_ann + annqa.io_coco_insert(ann, results, rec.pos);
+            EXCEPTION WHEN OTHERS THEN
+                IF on_error = 'raise' THEN
+                    RAISE EXCEPTION '%', format('annqa.import_coco: annotations[%s]%s%s: %s', rec.pos, coalesce(' (id ' || (rec.obj->>'id') || ')', ''),
+                          coalesce(' at byte ' || rec.at, ''), SQLERRM)
+                        USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';
+                END IF;
+                n_bad := n_bad + 1;
+                problems := problems || jsonb_build_array(jsonb_build_object(
+                    'at', format('annotations[%s]', rec.pos) || coalesce(' at byte ' || rec.at, ''), 'id', rec.obj->>'id', 'problem', SQLERRM));
+            END;
+        END LOOP;
+    END;
+    RETURN jsonb_build_object('dataset', dataset, 'annotator', annotator,
+                              'images', n_img, 'categories', n_cat, 'annotations', n_ann,
+                              'already_loaded', n_total - n_ann - n_bad,
+                              'problems', problems);
+END $$;
+COMMENT ON FUNCTION annqa.coco_load(text, text, text, boolean, text) IS
+    'finish a COCO import from the staging tables of annqa.coco_staging (used by import_coco and the annqa CLI)';
+
+-- Insert the ready annotations (all, or the one at position only_pos); returns how many were new.
+CREATE FUNCTION annqa.io_coco_insert(p_annotator bigint, results boolean, only_pos bigint) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, mask, polygon, keypoints,
+                                  is_crowd, score, area, attributes, source_ref)
+    SELECT g.item_id, p_annotator, g.class_id,
+           CASE WHEN g.kp IS NOT NULL THEN 'keypoints' WHEN g.mask IS NOT NULL THEN 'mask'
+                WHEN g.poly IS NOT NULL THEN 'polygon' ELSE 'box' END,
+           coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly)),
+           g.mask, g.poly, g.kp, g.crowd, g.score, g.area, g.attrs, g.ref
+    FROM (SELECT r.item_id, r.class_id,
+                 CASE WHEN jsonb_typeof(r.obj->'bbox') = 'array' THEN
+                     annqa.xywh((r.obj->'bbox'->>0)::float8, (r.obj->'bbox'->>1)::float8,
+                                (r.obj->'bbox'->>2)::float8, (r.obj->'bbox'->>3)::float8) END AS bbox,
+                 CASE WHEN jsonb_typeof(r.obj->'segmentation') = 'object' THEN
+                     annqa.rle_from_coco(r.obj->'segmentation', r.h, r.w) END AS mask,
+                 CASE WHEN jsonb_typeof(r.obj->'segmentation') = 'array' AND jsonb_array_length(r.obj->'segmentation') > 0 THEN
+                     annqa.io_geometry(annqa.io_coco_poly_wkt(r.obj->'segmentation')) END AS poly,
+                 CASE WHEN jsonb_array_length(coalesce(r.obj->'keypoints', '[]')) > 0 THEN
+                     annqa.io_float8s(r.obj->'keypoints') END AS kp,
+                 coalesce(r.obj->'iscrowd' IN ('1', 'true'), false) AS crowd,
+                 (r.obj->>'score')::float8 AS score,
+                 (r.obj->>'area')::float8 AS area,
+                 CASE WHEN jsonb_typeof(r.obj->'attributes') = 'object' THEN r.obj->'attributes' ELSE '{}' END AS attrs,
+                 CASE WHEN results THEN 'coco-result:' || r.pos ELSE 'coco:' || ((r.obj->>'id')::numeric)::text END AS ref
+          FROM pg_temp.annqa_coco_ready r
+          WHERE only_pos IS NULL OR r.pos = only_pos) g
+    ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint) IS 'importer helper: insert staged COCO annotations';
+
+CREATE FUNCTION annqa.import_coco(dataset text, annotator text, coco jsonb, batch text DEFAULT NULL,
+                                  on_error text DEFAULT 'raise')
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    results boolean;
+    k text;
+BEGIN
+    IF dataset IS NULL OR annotator IS NULL OR coco IS NULL THEN
+        RAISE EXCEPTION 'annqa.import_coco: dataset, annotator and the file must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    results := jsonb_typeof(coco) = 'array';
+    IF NOT results THEN
+        IF jsonb_typeof(coco) <> 'object' THEN
+            RAISE EXCEPTION 'annqa.import_coco: the file is a JSON %, not a COCO object or results list', jsonb_typeof(coco)
+                USING ERRCODE = '22023';
+        END IF;
+        FOREACH k IN ARRAY ARRAY['images', 'categories', 'annotations'] LOOP
+            IF NOT coco ? k THEN
+                RAISE EXCEPTION 'annqa.import_coco: missing field "%"', k USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
+            END IF;
+            IF jsonb_typeof(coco->k) <> 'array' THEN
+                RAISE EXCEPTION 'annqa.import_coco: field "%" is a JSON %, not an array', k, jsonb_typeof(coco->k)
+                    USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
+            END IF;
+        END LOOP;
+    END IF;
+    PERFORM annqa.coco_staging();
+    IF results THEN
+        INSERT INTO pg_temp.annqa_coco_annotations SELECT e.n - 1, NULL, e.o FROM jsonb_array_elements(coco) WITH ORDINALITY e(o, n);
+    ELSE
+        INSERT INTO pg_temp.annqa_coco_images SELECT e.n - 1, NULL, e.o FROM jsonb_array_elements(coco->'images') WITH ORDINALITY e(o, n);
+        INSERT INTO pg_temp.annqa_coco_categories SELECT e.n - 1, NULL, e.o FROM jsonb_array_elements(coco->'categories') WITH ORDINALITY e(o, n);
+        INSERT INTO pg_temp.annqa_coco_annotations SELECT e.n - 1, NULL, e.o FROM jsonb_array_elements(coco->'annotations') WITH ORDINALITY e(o, n);
+    END IF;
+    RETURN annqa.coco_load(dataset, annotator, batch, results, on_error);
+END $$;
+COMMENT ON FUNCTION annqa.import_coco(text, text, jsonb, text, text) IS
+    'load a COCO instances file (images, categories, annotations: bbox, polygons, RLE, iscrowd, keypoints with skeleton) or a COCO results list (model annotations with score) for one annotator; idempotent; returns counts and, with on_error => ''skip'', the problems';
