@@ -604,3 +604,374 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION annqa.import_coco(text, text, jsonb, text, text) IS
     'load a COCO instances file (images, categories, annotations: bbox, polygons, RLE, iscrowd, keypoints with skeleton) or a COCO results list (model annotations with score) for one annotator; idempotent; returns counts and, with on_error => ''skip'', the problems';
+
+-- ---------------------------------------------------------------- CVAT for images / video 1.1
+
+CREATE FUNCTION annqa.io_xattr(e xml, name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT (xpath('/*/@' || name, e))[1]::text;
+END;
+COMMENT ON FUNCTION annqa.io_xattr(xml, text) IS 'importer helper: the value of an attribute of an XML element, NULL when absent';
+
+CREATE FUNCTION annqa.io_xnum(e xml, name text, required boolean DEFAULT true) RETURNS float8
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    v text := annqa.io_xattr(e, name);
+BEGIN
+    IF v IS NULL THEN
+        IF required THEN
+            RAISE EXCEPTION 'missing attribute "%"', name USING ERRCODE = '22023';
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF v !~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$' THEN
+        RAISE EXCEPTION 'attribute "%" is "%", not a number', name, v USING ERRCODE = '22P02';
+    END IF;
+    RETURN v::float8;
+END $$;
+COMMENT ON FUNCTION annqa.io_xnum(xml, text, boolean) IS 'importer helper: a numeric attribute of an XML element';
+
+-- CVAT "x1,y1;x2,y2;..." as [x1,y1,x2,y2,...].
+CREATE FUNCTION annqa.io_cvat_points(s text) RETURNS float8[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+    IF s IS NULL THEN
+        RAISE EXCEPTION 'missing attribute "points"' USING ERRCODE = '22023';
+    END IF;
+    IF s !~ '^\s*[-+0-9.eE]+\s*,\s*[-+0-9.eE]+\s*(;\s*[-+0-9.eE]+\s*,\s*[-+0-9.eE]+\s*)*$' THEN
+        RAISE EXCEPTION 'attribute "points" is not "x1,y1;x2,y2;...": "%"', left(s, 60) USING ERRCODE = '22P02';
+    END IF;
+    RETURN ARRAY(SELECT v::float8 FROM regexp_split_to_table(s, '\s*[;,]\s*') WITH ORDINALITY t(v, n) ORDER BY n);
+END $$;
+COMMENT ON FUNCTION annqa.io_cvat_points(text) IS 'importer helper: CVAT points "x1,y1;x2,y2" as a flat float8[]';
+
+-- A CVAT shape element as (kind, coords, rle):
+--   box: [xtl, ytl, xbr, ybr, rotation]; polygon/polyline/points: [x1,y1,...];
+--   mask: [left, top, width, height] and the RLE text; tag: no coords.
+CREATE FUNCTION annqa.io_cvat_parse(e xml, name text, OUT kind text, OUT coords float8[], OUT rle text)
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+    CASE name
+    WHEN 'box' THEN
+        kind := 'box';
+        coords := ARRAY[annqa.io_xnum(e, 'xtl'), annqa.io_xnum(e, 'ytl'), annqa.io_xnum(e, 'xbr'), annqa.io_xnum(e, 'ybr'),
+                        coalesce(annqa.io_xnum(e, 'rotation', false), 0)];
+        IF coords[3] < coords[1] OR coords[4] < coords[2] THEN
+            RAISE EXCEPTION 'box has xbr < xtl or ybr < ytl' USING ERRCODE = '22000';
+        END IF;
+    WHEN 'polygon', 'polyline', 'points' THEN
+        kind := name;
+        coords := annqa.io_cvat_points(annqa.io_xattr(e, 'points'));
+        IF name = 'polygon' AND cardinality(coords) < 6 THEN
+            RAISE EXCEPTION 'polygon has % points, fewer than 3', cardinality(coords) / 2 USING ERRCODE = '22000';
+        END IF;
+        IF name = 'polyline' AND cardinality(coords) < 4 THEN
+            RAISE EXCEPTION 'polyline has fewer than 2 points' USING ERRCODE = '22000';
+        END IF;
+    WHEN 'mask' THEN
+        kind := 'mask';
+        coords := ARRAY[annqa.io_xnum(e, 'left'), annqa.io_xnum(e, 'top'), annqa.io_xnum(e, 'width'), annqa.io_xnum(e, 'height')];
+        rle := annqa.io_xattr(e, 'rle');
+        IF rle IS NULL THEN
+            RAISE EXCEPTION 'missing attribute "rle"' USING ERRCODE = '22023';
+        END IF;
+        IF rle !~ '^\s*[0-9]+(\s*,\s*[0-9]+)*\s*$' THEN
+            RAISE EXCEPTION 'attribute "rle" is not a comma-separated list of run lengths' USING ERRCODE = '22P02';
+        END IF;
+    WHEN 'tag' THEN
+        kind := 'tag';
+    ELSE
+        RAISE EXCEPTION 'unsupported element <%>', name USING ERRCODE = '0A000',
+            HINT = 'annqa reads box, polygon, polyline, points, mask and tag.';
+    END CASE;
+END $$;
+COMMENT ON FUNCTION annqa.io_cvat_parse(xml, text) IS 'importer helper: a CVAT shape element as kind and coordinates';
+
+-- The attributes of a CVAT shape (<attribute name="...">value</attribute>) as jsonb.
+CREATE FUNCTION annqa.io_cvat_attributes(e xml) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_object_agg((xpath('/*/@name', a))[1]::text, coalesce((xpath('/*/text()', a))[1]::text, '')), '{}'::jsonb)
+    FROM unnest(xpath('/*/attribute', e)) a;
+END;
+COMMENT ON FUNCTION annqa.io_cvat_attributes(xml) IS 'importer helper: the attribute children of a CVAT shape as a jsonb object';
+
+-- Insert one parsed CVAT shape; returns 1 when new, 0 when already loaded.
+CREATE FUNCTION annqa.io_cvat_insert(p_annotator bigint, p_item bigint, p_class bigint, kind text, c float8[], rle text,
+                                     w int, h int, attrs jsonb, occluded boolean, z int, grp int, track bigint,
+                                     keyframe boolean, ref text)
+    RETURNS int
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    n int;
+    rb annqa.rbox;
+    bx box;
+    m annqa.rle;
+    g text;
+BEGIN
+    IF kind = 'box' THEN
+        bx := box(point(c[1], c[2]), point(c[3], c[4]));
+        IF c[5] <> 0 THEN
+            rb := annqa.rbox((c[1] + c[3]) / 2, (c[2] + c[4]) / 2, c[3] - c[1], c[4] - c[2], c[5]);
+            kind := 'rbox';
+            bx := annqa.io_bbox(annqa.rbox_geometry(rb));
+        END IF;
+    ELSIF kind = 'polygon' THEN
+        g := 'POLYGON((' || (SELECT string_agg(c[2 * k + 1] || ' ' || c[2 * k + 2], ',' ORDER BY k)
+                             FROM generate_series(0, cardinality(c) / 2 - 1) k) || ',' || c[1] || ' ' || c[2] || '))';
+    ELSIF kind = 'polyline' THEN
+        g := 'LINESTRING(' || (SELECT string_agg(c[2 * k + 1] || ' ' || c[2 * k + 2], ',' ORDER BY k)
+                               FROM generate_series(0, cardinality(c) / 2 - 1) k) || ')';
+    ELSIF kind = 'mask' THEN
+        m := annqa.rle_from_cvat(string_to_array(regexp_replace(rle, '\s', '', 'g'), ',')::int[],
+                                 c[1]::int, c[2]::int, c[3]::int, c[4]::int, h, w);
+        bx := annqa.bbox(m);
+    ELSIF kind = 'points' THEN
+        bx := box(point((SELECT min(c[2 * k + 1]) FROM generate_series(0, cardinality(c) / 2 - 1) k),
+                        (SELECT min(c[2 * k + 2]) FROM generate_series(0, cardinality(c) / 2 - 1) k)),
+                  point((SELECT max(c[2 * k + 1]) FROM generate_series(0, cardinality(c) / 2 - 1) k),
+                        (SELECT max(c[2 * k + 2]) FROM generate_series(0, cardinality(c) / 2 - 1) k)));
+    END IF;
+    INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, rbox, mask, polygon, keypoints,
+                                  attributes, occluded, z_order, group_id, track_id, keyframe, source_ref)
+    VALUES (p_item, p_annotator, p_class, kind, coalesce(bx, annqa.io_bbox(annqa.io_geometry(g))), rb, m,
+            annqa.io_geometry(g), CASE WHEN kind = 'points' THEN c END,
+            coalesce(attrs, '{}'), coalesce(occluded, false), z, grp, track, keyframe, ref)
+    ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION annqa.io_cvat_insert(bigint, bigint, bigint, text, float8[], text, int, int, jsonb, boolean, int, int, bigint, boolean, text) IS
+    'importer helper: insert one parsed CVAT shape';
+
+CREATE FUNCTION annqa.io_bool(v text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN v IS NULL THEN NULL ELSE v IN ('1', 'true', 'True') END;
+END;
+COMMENT ON FUNCTION annqa.io_bool(text) IS 'importer helper: CVAT 0/1 flags';
+
+-- The annotator of a frame: the assignee of the job segment holding it.
+CREATE FUNCTION annqa.io_cvat_user(frame int, default_user text) RETURNS text
+    LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN coalesce((SELECT s.username FROM pg_temp.annqa_cvat_segments s WHERE io_cvat_user.frame BETWEEN s.start AND s.stop
+                     ORDER BY s.start LIMIT 1), default_user);
+END $$;
+COMMENT ON FUNCTION annqa.io_cvat_user(int, text) IS 'importer helper: the assignee of the CVAT job segment holding a frame';
+
+CREATE FUNCTION annqa.import_cvat(dataset text, xml text, batch text DEFAULT NULL, on_error text DEFAULT 'raise')
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+    SET client_min_messages = warning
+AS $$
+DECLARE
+    doc xml;
+    meta xml;
+    ds bigint;
+    bt bigint;
+    problems jsonb := '[]';
+    n_img bigint := 0;
+    n_ann bigint := 0;
+    n_seen bigint := 0;
+    n_bad bigint := 0;
+    default_user text;
+    task_name text;
+    vw int;
+    vh int;
+    stop_frame int;
+    img xml;
+    el record;
+    trk xml;
+    shp record;
+    prev record;
+    item bigint;
+    cls bigint;
+    ann bigint;
+    iw int;
+    ih int;
+    f int;
+    t float8;
+    c float8[];
+    where_ text;
+    last_frame int;
+    has_prev boolean;
+    prev_visible boolean;
+BEGIN
+    PERFORM annqa.io_check_on_error(on_error);
+    IF dataset IS NULL OR xml IS NULL THEN
+        RAISE EXCEPTION 'annqa.import_cvat: dataset and the file must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    BEGIN
+        doc := xmlparse(document xml);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'annqa.import_cvat: the file is not well-formed XML: %', SQLERRM
+            USING ERRCODE = '22P02', HINT = 'Nothing was loaded.';
+    END;
+    IF NOT xpath_exists('/annotations', doc) THEN
+        RAISE EXCEPTION 'annqa.import_cvat: the root element is not <annotations>' USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
+    END IF;
+    IF coalesce((xpath('/annotations/version/text()', doc))[1]::text, '1.1') <> '1.1' THEN
+        RAISE EXCEPTION 'annqa.import_cvat: version % is not 1.1', (xpath('/annotations/version/text()', doc))[1]::text
+            USING ERRCODE = '0A000', HINT = 'annqa reads CVAT for images 1.1 and CVAT for video 1.1.';
+    END IF;
+    meta := coalesce((xpath('/annotations/meta/task', doc))[1], (xpath('/annotations/meta/job', doc))[1],
+                     (xpath('/annotations/meta/project', doc))[1]);
+    task_name := coalesce((xpath('/*/name/text()', meta))[1]::text, 'cvat');
+    default_user := coalesce((xpath('/*/assignee/username/text()', meta))[1]::text,
+                             (xpath('/*/owner/username/text()', meta))[1]::text, 'cvat');
+    ds := annqa.io_dataset(dataset);
+    bt := annqa.io_batch(ds, batch);
+    -- the labels of the task, as classes (also those with no shape)
+    PERFORM annqa.io_class(ds, l::text) FROM unnest(xpath('//labels/label/name/text()', meta)) l;
+
+    CREATE TEMP TABLE IF NOT EXISTS annqa_cvat_segments (start int, stop int, username text);
+    TRUNCATE pg_temp.annqa_cvat_segments;
+    INSERT INTO pg_temp.annqa_cvat_segments
+    SELECT (xpath('/*/start/text()', s))[1]::text::int, (xpath('/*/stop/text()', s))[1]::text::int,
+           coalesce((xpath('/*/assignee/username/text()', s))[1]::text, (xpath('/*/assignee/text()', s))[1]::text, default_user)
+    FROM unnest(xpath('/*/segments/segment', meta)) s;
+
+    -- CVAT for images: <image> with shapes
+    FOR img IN SELECT * FROM unnest(xpath('/annotations/image', doc)) LOOP
+        where_ := format('<image id="%s" name="%s">', annqa.io_xattr(img, 'id'), annqa.io_xattr(img, 'name'));
+        BEGIN
+            iw := annqa.io_xnum(img, 'width');
+            ih := annqa.io_xnum(img, 'height');
+            f := annqa.io_xnum(img, 'id');
+            IF (SELECT count(*) = 0 FROM annqa.item it WHERE it.dataset_id = ds AND it.uri = annqa.io_xattr(img, 'name')) THEN
+                n_img := n_img + 1;
+            END IF;
+            item := annqa.io_item(ds, bt, annqa.io_xattr(img, 'name'), iw, ih, NULL, NULL, annqa.io_xattr(img, 'id'));
+            ann := annqa.io_annotator(coalesce((SELECT s.username FROM pg_temp.annqa_cvat_segments s WHERE f BETWEEN s.start AND s.stop
+                                                ORDER BY s.start LIMIT 1), default_user), 'human');
+        EXCEPTION WHEN OTHERS THEN
+            IF on_error = 'raise' THEN
+                RAISE EXCEPTION '%', format('annqa.import_cvat: %s: %s', where_, SQLERRM) USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';
+            END IF;
+            n_bad := n_bad + 1;
+            problems := problems || jsonb_build_array(jsonb_build_object('at', where_, 'problem', SQLERRM));
+            CONTINUE;
+        END;
+        FOR el IN SELECT e, n, (xpath('name(/*)', e))[1]::text AS name FROM unnest(xpath('/*/*', img)) WITH ORDINALITY x(e, n) LOOP
+            BEGIN
+                n_seen := n_seen + 1;
+                SELECT * INTO shp FROM annqa.io_cvat_parse(el.e, el.name);
+                cls := annqa.io_class(ds, annqa.io_xattr(el.e, 'label'));
+                n_ann := n_ann + annqa.io_cvat_insert(ann, item, cls, shp.kind, shp.coords, shp.rle, iw, ih,
+                    annqa.io_cvat_attributes(el.e), annqa.io_bool(annqa.io_xattr(el.e, 'occluded')),
+                    annqa.io_xnum(el.e, 'z_order', false)::int, annqa.io_xnum(el.e, 'group_id', false)::int, NULL, NULL,
+                    format('cvat:image%s/%s', annqa.io_xattr(img, 'id'), el.n));
+            EXCEPTION WHEN OTHERS THEN
+                IF on_error = 'raise' THEN
+                    RAISE EXCEPTION '%', format('annqa.import_cvat: %s, shape %s <%s>: %s', where_, el.n, el.name, SQLERRM)
+                        USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';
+                END IF;
+                n_bad := n_bad + 1;
+                problems := problems || jsonb_build_array(jsonb_build_object('at', format('%s, shape %s <%s>', where_, el.n, el.name),
+                                                                             'problem', SQLERRM));
+            END;
+        END LOOP;
+    END LOOP;
+
+    -- CVAT for video: <track> with per-frame shapes
+    IF xpath_exists('/annotations/track', doc) THEN
+        vw := (xpath('/*/original_size/width/text()', meta))[1]::text::int;
+        vh := (xpath('/*/original_size/height/text()', meta))[1]::text::int;
+        IF vw IS NULL OR vh IS NULL THEN
+            RAISE EXCEPTION 'annqa.import_cvat: a video file without meta/task/original_size width and height'
+                USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
+        END IF;
+        stop_frame := coalesce((xpath('/*/stop_frame/text()', meta))[1]::text::int, (xpath('/*/size/text()', meta))[1]::text::int - 1);
+        FOR trk IN SELECT * FROM unnest(xpath('/annotations/track', doc)) LOOP
+            where_ := format('<track id="%s" label="%s">', annqa.io_xattr(trk, 'id'), annqa.io_xattr(trk, 'label'));
+            BEGIN
+                cls := annqa.io_class(ds, annqa.io_xattr(trk, 'label'));
+                has_prev := false;
+                prev_visible := false;
+                last_frame := NULL;
+                -- the shapes in frame order, then one pass that writes each shape and fills the gap before the next
+                FOR shp IN
+                    SELECT s.e, s.n, s.name, annqa.io_xnum(s.e, 'frame')::int AS frame, p.kind, p.coords, p.rle,
+                           coalesce(annqa.io_bool(annqa.io_xattr(s.e, 'outside')), false) AS outside,
+                           coalesce(annqa.io_bool(annqa.io_xattr(s.e, 'keyframe')), true) AS keyframe
+                    FROM (SELECT e, n, (xpath('name(/*)', e))[1]::text AS name FROM unnest(xpath('/*/*', trk)) WITH ORDINALITY x(e, n)) s,
+                         LATERAL annqa.io_cvat_parse(s.e, s.name) p
+                    ORDER BY 4, s.n
+                LOOP
+                    IF shp.frame = last_frame THEN
+                        RAISE EXCEPTION 'frame % appears twice', shp.frame USING ERRCODE = '22000';
+                    END IF;
+                    IF shp.frame < 0 THEN
+                        RAISE EXCEPTION 'frame % is negative', shp.frame USING ERRCODE = '22000';
+                    END IF;
+                    -- interpolated frames between the previous shape and this one
+                    IF prev_visible THEN
+                        FOR f IN prev.frame + 1 .. shp.frame - 1 LOOP
+                            t := (f - prev.frame)::float8 / (shp.frame - prev.frame);
+                            c := prev.coords;
+                            IF shp.kind = prev.kind AND shp.kind <> 'mask' AND cardinality(shp.coords) = cardinality(prev.coords) THEN
+                                c := ARRAY(SELECT prev.coords[k] + t * (shp.coords[k] - prev.coords[k])
+                                           FROM generate_subscripts(prev.coords, 1) k ORDER BY k);
+                            END IF;
+                            n_seen := n_seen + 1;
+                            n_ann := n_ann + annqa.io_cvat_insert(
+                                annqa.io_annotator(annqa.io_cvat_user(f, default_user), 'human'),
+                                annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
+                                cls, prev.kind, c, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
+                                annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
+                                annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, false,
+                                format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), f));
+                        END LOOP;
+                    END IF;
+                    IF NOT shp.outside THEN
+                        n_seen := n_seen + 1;
+                        n_ann := n_ann + annqa.io_cvat_insert(
+                            annqa.io_annotator(annqa.io_cvat_user(shp.frame, default_user), 'human'),
+                            annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(shp.frame::text, 6, '0')), vw, vh, task_name, shp.frame, shp.frame::text),
+                            cls, shp.kind, shp.coords, shp.rle, vw, vh, annqa.io_cvat_attributes(shp.e),
+                            annqa.io_bool(annqa.io_xattr(shp.e, 'occluded')), annqa.io_xnum(shp.e, 'z_order', false)::int,
+                            annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, shp.keyframe,
+                            format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), shp.frame));
+                    END IF;
+                    prev := shp;
+                    has_prev := true;
+                    prev_visible := NOT shp.outside;
+                    last_frame := shp.frame;
+                END LOOP;
+                -- a track still visible at its last shape goes on to the end of the task, as CVAT's exporter writes it
+                IF prev_visible AND stop_frame IS NOT NULL THEN
+                    FOR f IN prev.frame + 1 .. stop_frame LOOP
+                        n_seen := n_seen + 1;
+                        n_ann := n_ann + annqa.io_cvat_insert(
+                            annqa.io_annotator(annqa.io_cvat_user(f, default_user), 'human'),
+                            annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
+                            cls, prev.kind, prev.coords, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
+                            annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
+                            annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, false,
+                            format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), f));
+                    END LOOP;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                IF on_error = 'raise' THEN
+                    RAISE EXCEPTION '%', format('annqa.import_cvat: %s: %s', where_, SQLERRM) USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';
+                END IF;
+                n_bad := n_bad + 1;
+                problems := problems || jsonb_build_array(jsonb_build_object('at', where_, 'problem', SQLERRM));
+            END;
+        END LOOP;
+    END IF;
+    RETURN jsonb_build_object('dataset', dataset, 'images', n_img,
+                              'items', (SELECT count(*) FROM annqa.item it WHERE it.dataset_id = ds),
+                              'annotations', n_ann, 'already_loaded', n_seen - n_ann - n_bad, 'problems', problems);
+END $$;
+COMMENT ON FUNCTION annqa.import_cvat(text, text, text, text) IS
+    'load a CVAT for images 1.1 or CVAT for video 1.1 XML file (boxes with rotation, polygons, polylines, points, masks, tags, attributes, tracks with interpolated frames materialised); one annotator per job segment assignee; idempotent; returns counts';
