@@ -172,7 +172,7 @@ BEGIN
     IF uri IS NULL OR uri = '' THEN
         RAISE EXCEPTION 'missing image name' USING ERRCODE = '22023';
     END IF;
-    IF width IS NULL OR height IS NULL OR width <= 0 OR height <= 0 THEN
+    IF width <= 0 OR height <= 0 OR (width IS NULL) <> (height IS NULL) THEN
         RAISE EXCEPTION 'image "%" has no positive width and height', uri USING ERRCODE = '22023';
     END IF;
     SELECT i.item_id, i.width, i.height, i.batch_id INTO r FROM annqa.item i
@@ -184,7 +184,9 @@ BEGIN
         RETURNING item_id INTO r.item_id;
         RETURN r.item_id;
     END IF;
-    IF r.width IS DISTINCT FROM width OR r.height IS DISTINCT FROM height THEN
+    IF width IS NOT NULL AND r.width IS NULL THEN
+        UPDATE annqa.item SET width = io_item.width, height = io_item.height WHERE item_id = r.item_id;
+    ELSIF width IS NOT NULL AND (r.width <> width OR r.height <> height) THEN
         RAISE EXCEPTION 'image "%" is % x % here but % x % in the dataset', uri, width, height, r.width, r.height
             USING ERRCODE = '22000';
     END IF;
@@ -194,7 +196,7 @@ BEGIN
     RETURN r.item_id;
 END $$;
 COMMENT ON FUNCTION annqa.io_item(bigint, bigint, text, int, int, text, int, text) IS
-    'importer helper: the id of an item, created when new; an existing item must have the same size';
+    'importer helper: the id of an item, created when new; an existing item must have the same size (a NULL size is unknown)';
 
 CREATE FUNCTION annqa.io_check_on_error(on_error text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
@@ -975,3 +977,255 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION annqa.import_cvat(text, text, text, text) IS
     'load a CVAT for images 1.1 or CVAT for video 1.1 XML file (boxes with rotation, polygons, polylines, points, masks, tags, attributes, tracks with interpolated frames materialised); one annotator per job segment assignee; idempotent; returns counts';
+
+-- ---------------------------------------------------------------- Label Studio
+
+CREATE FUNCTION annqa.io_ls_user(completed_by jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE jsonb_typeof(completed_by)
+           WHEN 'object' THEN coalesce(nullif(completed_by->>'email', ''), 'ls-user-' || (completed_by->>'id'))
+           WHEN 'number' THEN 'ls-user-' || (completed_by #>> '{}')
+           WHEN 'string' THEN completed_by #>> '{}'
+           END;
+END;
+COMMENT ON FUNCTION annqa.io_ls_user(jsonb) IS
+    'importer helper: the annotator name of a Label Studio completed_by (the e-mail of a user object, ls-user-N for a user id)';
+
+-- Insert one Label Studio result; returns the number of new annotations.
+CREATE FUNCTION annqa.io_ls_result(ds bigint, p_annotator bigint, p_item bigint, r jsonb, score float8, ref text)
+    RETURNS int
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    v jsonb := r->'value';
+    typ text := r->>'type';
+    ow float8;
+    oh float8;
+    x float8;
+    y float8;
+    w float8;
+    h float8;
+    th float8;
+    lbl text;
+    kind text;
+    bx box;
+    rb annqa.rbox;
+    m annqa.rle;
+    g text;
+    kp float8[];
+    attrs jsonb;
+    cnt int := 0;
+    k int;
+BEGIN
+    IF jsonb_typeof(r) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'result is not an object' USING ERRCODE = '22023';
+    END IF;
+    IF typ IS NULL THEN
+        RAISE EXCEPTION 'missing field "type"' USING ERRCODE = '22023';
+    END IF;
+    IF typ NOT IN ('rectanglelabels', 'polygonlabels', 'brushlabels', 'keypointlabels', 'choices') THEN
+        RETURN -1;      -- not an annotation of an image region (textarea, relation, ...): ignored
+    END IF;
+    IF jsonb_typeof(v) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'missing field "value"' USING ERRCODE = '22023';
+    END IF;
+    attrs := jsonb_strip_nulls(jsonb_build_object('from_name', r->'from_name', 'to_name', r->'to_name', 'result_id', r->'id'));
+    IF typ = 'choices' THEN
+        IF jsonb_typeof(v->'choices') IS DISTINCT FROM 'array' THEN
+            RAISE EXCEPTION 'field "value.choices" is not an array' USING ERRCODE = '22023';
+        END IF;
+        FOR k IN 0 .. jsonb_array_length(v->'choices') - 1 LOOP
+            INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, attributes, score, source_ref)
+            VALUES (p_item, p_annotator, annqa.io_class(ds, v->'choices'->>k), 'tag', attrs, score, ref || '/' || k)
+            ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
+        END LOOP;
+        RETURN jsonb_array_length(v->'choices');
+    END IF;
+    IF NOT annqa.io_is_numbers(jsonb_build_array(r->'original_width', r->'original_height')) THEN
+        RAISE EXCEPTION 'missing or non-numeric "original_width" / "original_height"' USING ERRCODE = '22023';
+    END IF;
+    ow := (r->>'original_width')::float8;
+    oh := (r->>'original_height')::float8;
+    lbl := v->typ->>0;
+    IF lbl IS NULL THEN
+        RAISE EXCEPTION 'field "value.%" has no label', typ USING ERRCODE = '22023';
+    END IF;
+    CASE typ
+    WHEN 'rectanglelabels' THEN
+        IF NOT annqa.io_is_numbers(jsonb_build_array(v->'x', v->'y', v->'width', v->'height')) THEN
+            RAISE EXCEPTION 'rectangle without numeric x, y, width, height' USING ERRCODE = '22023';
+        END IF;
+        x := (v->>'x')::float8 * ow / 100;
+        y := (v->>'y')::float8 * oh / 100;
+        w := (v->>'width')::float8 * ow / 100;
+        h := (v->>'height')::float8 * oh / 100;
+        th := coalesce((v->>'rotation')::float8, 0);
+        IF w < 0 OR h < 0 THEN
+            RAISE EXCEPTION 'rectangle with a negative width or height' USING ERRCODE = '22000';
+        END IF;
+        IF th = 0 THEN
+            kind := 'box';
+            bx := annqa.xywh(x, y, w, h);
+        ELSE
+            -- Label Studio turns the rectangle about its top-left corner (x, y), clockwise on screen
+            kind := 'rbox';
+            rb := annqa.rbox(x + (w * cosd(th) - h * sind(th)) / 2, y + (w * sind(th) + h * cosd(th)) / 2, w, h, th);
+            bx := annqa.io_bbox(annqa.rbox_geometry(rb));
+        END IF;
+    WHEN 'polygonlabels' THEN
+        IF jsonb_typeof(v->'points') IS DISTINCT FROM 'array' OR jsonb_array_length(v->'points') < 3 OR EXISTS (
+            SELECT 1 FROM jsonb_array_elements(v->'points') p WHERE NOT annqa.io_is_numbers(p) OR jsonb_array_length(p) <> 2) THEN
+            RAISE EXCEPTION 'field "value.points" is not a list of at least 3 [x, y] points' USING ERRCODE = '22023';
+        END IF;
+        kind := 'polygon';
+        g := 'POLYGON((' || (SELECT string_agg(((p->>0)::float8 * ow / 100) || ' ' || ((p->>1)::float8 * oh / 100), ',' ORDER BY n)
+                             FROM jsonb_array_elements(v->'points' || jsonb_build_array(v->'points'->0)) WITH ORDINALITY e(p, n)) || '))';
+        bx := annqa.io_bbox(annqa.io_geometry(g));
+    WHEN 'brushlabels' THEN
+        IF v->>'format' IS DISTINCT FROM 'rle' OR NOT annqa.io_is_numbers(v->'rle') THEN
+            RAISE EXCEPTION 'brush mask is not "format": "rle" with an "rle" array of bytes' USING ERRCODE = '22023';
+        END IF;
+        IF ow <> trunc(ow) OR oh <> trunc(oh) OR ow <= 0 OR oh <= 0 THEN
+            RAISE EXCEPTION 'original_width / original_height are not positive integers' USING ERRCODE = '22023';
+        END IF;
+        kind := 'mask';
+        m := annqa.rle_from_ls_brush(ARRAY(SELECT e::int FROM jsonb_array_elements_text(v->'rle') WITH ORDINALITY t(e, n) ORDER BY n),
+                                     oh::int, ow::int);
+        bx := annqa.bbox(m);
+    WHEN 'keypointlabels' THEN
+        IF NOT annqa.io_is_numbers(jsonb_build_array(v->'x', v->'y')) THEN
+            RAISE EXCEPTION 'keypoint without numeric x, y' USING ERRCODE = '22023';
+        END IF;
+        kind := 'points';
+        kp := ARRAY[(v->>'x')::float8 * ow / 100, (v->>'y')::float8 * oh / 100];
+        bx := box(point(kp[1], kp[2]), point(kp[1], kp[2]));
+    END CASE;
+    INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, rbox, mask, polygon, keypoints, attributes, score, source_ref)
+    VALUES (p_item, p_annotator, annqa.io_class(ds, lbl), kind, bx, rb, m, annqa.io_geometry(g), kp, attrs,
+            coalesce((r->>'score')::float8, score), ref)
+    ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
+    GET DIAGNOSTICS cnt = ROW_COUNT;
+    RETURN cnt;
+END $$;
+COMMENT ON FUNCTION annqa.io_ls_result(bigint, bigint, bigint, jsonb, float8, text) IS
+    'importer helper: insert one Label Studio result (-1: a result type that is not an image annotation, ignored)';
+
+CREATE FUNCTION annqa.import_label_studio(dataset text, export jsonb, batch text DEFAULT NULL, on_error text DEFAULT 'raise',
+                                          gold_annotator text DEFAULT 'gold')
+    RETURNS jsonb
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+DECLARE
+    ds bigint;
+    bt bigint;
+    task record;
+    a record;
+    r record;
+    v_item bigint;
+    ann bigint;
+    ow int;
+    oh int;
+    uri text;
+    where_ text;
+    is_pred boolean;
+    got int;
+    problems jsonb := '[]';
+    n_tasks bigint := 0;
+    n_ann bigint := 0;
+    n_ignored bigint := 0;
+    n_before bigint;
+BEGIN
+    PERFORM annqa.io_check_on_error(on_error);
+    IF dataset IS NULL OR export IS NULL THEN
+        RAISE EXCEPTION 'annqa.import_label_studio: dataset and the file must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF jsonb_typeof(export) = 'object' THEN
+        export := jsonb_build_array(export);
+    END IF;
+    IF jsonb_typeof(export) <> 'array' THEN
+        RAISE EXCEPTION 'annqa.import_label_studio: the file is a JSON %, not a list of tasks', jsonb_typeof(export)
+            USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
+    END IF;
+    ds := annqa.io_dataset(dataset);
+    bt := annqa.io_batch(ds, batch);
+    SELECT count(*) INTO n_before FROM annqa.annotation n JOIN annqa.item i USING (item_id) WHERE i.dataset_id = ds;
+    FOR task IN SELECT t.o, t.n - 1 AS pos FROM jsonb_array_elements(export) WITH ORDINALITY t(o, n) LOOP
+        where_ := format('task %s (tasks[%s])', coalesce(task.o->>'id', '?'), task.pos);
+        BEGIN
+            IF jsonb_typeof(task.o) IS DISTINCT FROM 'object' THEN
+                RAISE EXCEPTION 'not an object' USING ERRCODE = '22023';
+            END IF;
+            IF NOT annqa.io_is_int(task.o->'id') THEN
+                RAISE EXCEPTION 'missing or non-integer field "id"' USING ERRCODE = '22023';
+            END IF;
+            IF jsonb_typeof(task.o->'data') IS DISTINCT FROM 'object' THEN
+                RAISE EXCEPTION 'missing field "data"' USING ERRCODE = '22023';
+            END IF;
+            uri := coalesce(task.o->'data'->>'image',
+                            (SELECT e.value #>> '{}' FROM jsonb_each(task.o->'data') e WHERE jsonb_typeof(e.value) = 'string' ORDER BY e.key LIMIT 1));
+            IF uri IS NULL THEN
+                RAISE EXCEPTION 'field "data" has no image' USING ERRCODE = '22023';
+            END IF;
+            IF task.o ? 'annotations' AND jsonb_typeof(task.o->'annotations') <> 'array'
+               OR task.o ? 'predictions' AND jsonb_typeof(task.o->'predictions') <> 'array' THEN
+                RAISE EXCEPTION '"annotations" or "predictions" is not an array' USING ERRCODE = '22023';
+            END IF;
+            -- the image size, from the first result that has one
+            SELECT (x.r->>'original_width')::numeric::int, (x.r->>'original_height')::numeric::int INTO ow, oh
+            FROM jsonb_array_elements(coalesce(task.o->'annotations', '[]') || coalesce(task.o->'predictions', '[]')) y(a),
+                 jsonb_array_elements(CASE WHEN jsonb_typeof(y.a->'result') = 'array' THEN y.a->'result' ELSE '[]' END) x(r)
+            WHERE annqa.io_is_numbers(jsonb_build_array(x.r->'original_width', x.r->'original_height'))
+            LIMIT 1;
+            v_item := annqa.io_item(ds, bt, uri, ow, oh, NULL, NULL, task.o->>'id');
+            n_tasks := n_tasks + 1;
+            FOR a IN SELECT false AS pred, e.o, e.n - 1 AS pos FROM jsonb_array_elements(coalesce(task.o->'annotations', '[]')) WITH ORDINALITY e(o, n)
+                     UNION ALL
+                     SELECT true, e.o, e.n - 1 FROM jsonb_array_elements(coalesce(task.o->'predictions', '[]')) WITH ORDINALITY e(o, n)
+            LOOP
+                where_ := format('task %s (tasks[%s]), %s %s', task.o->>'id', task.pos,
+                                 CASE WHEN a.pred THEN 'prediction' ELSE 'annotation' END, coalesce(a.o->>'id', '[' || a.pos || ']'));
+                IF jsonb_typeof(a.o) IS DISTINCT FROM 'object' OR jsonb_typeof(a.o->'result') IS DISTINCT FROM 'array' THEN
+                    RAISE EXCEPTION 'no "result" list' USING ERRCODE = '22023';
+                END IF;
+                IF coalesce((a.o->>'was_cancelled')::boolean, false) THEN
+                    CONTINUE;
+                END IF;
+                IF a.pred THEN
+                    ann := annqa.io_annotator(coalesce(nullif(a.o->>'model_version', ''), 'label-studio-model'), 'model');
+                ELSIF coalesce((a.o->>'ground_truth')::boolean, false) THEN
+                    ann := annqa.io_annotator(gold_annotator, 'gold');
+                    UPDATE annqa.item it SET in_gold_set = true WHERE it.item_id = v_item AND NOT it.in_gold_set;
+                ELSE
+                    IF annqa.io_ls_user(a.o->'completed_by') IS NULL THEN
+                        RAISE EXCEPTION 'missing field "completed_by"' USING ERRCODE = '22023';
+                    END IF;
+                    ann := annqa.io_annotator(annqa.io_ls_user(a.o->'completed_by'), 'human');
+                END IF;
+                FOR r IN SELECT e.o, e.n - 1 AS pos FROM jsonb_array_elements(a.o->'result') WITH ORDINALITY e(o, n) LOOP
+                    where_ := format('task %s (tasks[%s]), %s %s, result %s', task.o->>'id', task.pos,
+                                     CASE WHEN a.pred THEN 'prediction' ELSE 'annotation' END, coalesce(a.o->>'id', '[' || a.pos || ']'),
+                                     coalesce(r.o->>'id', '[' || r.pos || ']'));
+                    got := annqa.io_ls_result(ds, ann, v_item, r.o, CASE WHEN a.pred THEN (a.o->>'score')::float8 END,
+                                              format('ls:task%s/%s%s/%s', task.o->>'id', CASE WHEN a.pred THEN 'prediction' ELSE 'annotation' END,
+                                                     coalesce(a.o->>'id', '[' || a.pos || ']'), r.pos));
+                    IF got < 0 THEN
+                        n_ignored := n_ignored + 1;
+                    END IF;
+                END LOOP;
+            END LOOP;
+        EXCEPTION WHEN OTHERS THEN
+            IF on_error = 'raise' THEN
+                RAISE EXCEPTION '%', format('annqa.import_label_studio: %s: %s', where_, SQLERRM) USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';
+            END IF;
+            problems := problems || jsonb_build_array(jsonb_build_object('at', where_, 'problem', SQLERRM));
+        END;
+    END LOOP;
+    SELECT count(*) - n_before INTO n_ann FROM annqa.annotation n JOIN annqa.item i USING (item_id) WHERE i.dataset_id = ds;
+    RETURN jsonb_build_object('dataset', dataset, 'tasks', n_tasks, 'annotations', n_ann, 'ignored_results', n_ignored,
+                              'problems', problems);
+END $$;
+COMMENT ON FUNCTION annqa.import_label_studio(text, jsonb, text, text, text) IS
+    'load a Label Studio JSON export: annotations per completed_by annotator, predictions as a model annotator, ground_truth as gold; rectangles (with rotation), polygons, brush masks, keypoints and choices; idempotent; returns counts';
