@@ -815,7 +815,9 @@ BEGIN
     BEGIN
         doc := xmlparse(document xml);
     EXCEPTION WHEN OTHERS THEN
-        RAISE EXCEPTION 'annqa.import_cvat: the file is not well-formed XML: %', SQLERRM
+        GET STACKED DIAGNOSTICS where_ = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION '%', format('annqa.import_cvat: the file is not well-formed XML: %s%s', SQLERRM,
+                        coalesce(' (' || nullif(split_part(trim(where_), E'\n', 1), '') || ')', ''))
             USING ERRCODE = '22P02', HINT = 'Nothing was loaded.';
     END;
     IF NOT xpath_exists('/annotations', doc) THEN

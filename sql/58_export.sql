@@ -114,12 +114,13 @@ BEGIN
     -- images
     RETURN QUERY
     SELECT format('images[%s]', i.n - 1), p.problem
-    FROM jsonb_array_elements(doc->'images') WITH ORDINALITY i(o, n),
+    FROM (SELECT e.o, e.n, count(*) OVER (PARTITION BY e.o->'id') AS dup
+          FROM jsonb_array_elements(doc->'images') WITH ORDINALITY e(o, n)) i,
          LATERAL (SELECT CASE
              WHEN jsonb_typeof(i.o) IS DISTINCT FROM 'object' THEN 'not an object'
              WHEN NOT annqa.io_is_int(i.o->'id') THEN 'id is missing or not an integer'
              WHEN (i.o->>'id')::numeric = 0 THEN 'id is 0'
-             WHEN count(*) OVER (PARTITION BY i.o->'id') > 1 THEN format('image id %s is not unique', i.o->'id')
+             WHEN i.dup > 1 THEN format('image id %s is not unique', i.o->'id')
              WHEN NOT annqa.io_is_int(i.o->'width') OR NOT annqa.io_is_int(i.o->'height')
                   OR (i.o->>'width')::numeric <= 0 OR (i.o->>'height')::numeric <= 0 THEN 'width and height are not positive integers'
              WHEN jsonb_typeof(i.o->'file_name') IS DISTINCT FROM 'string' THEN 'file_name is missing'
@@ -128,12 +129,13 @@ BEGIN
     -- categories
     RETURN QUERY
     SELECT format('categories[%s]', c.n - 1), p.problem
-    FROM jsonb_array_elements(doc->'categories') WITH ORDINALITY c(o, n),
+    FROM (SELECT e.o, e.n, count(*) OVER (PARTITION BY e.o->'id') AS dup
+          FROM jsonb_array_elements(doc->'categories') WITH ORDINALITY e(o, n)) c,
          LATERAL (SELECT CASE
              WHEN jsonb_typeof(c.o) IS DISTINCT FROM 'object' THEN 'not an object'
              WHEN NOT annqa.io_is_int(c.o->'id') THEN 'id is missing or not an integer'
              WHEN (c.o->>'id')::numeric = 0 THEN 'id is 0'
-             WHEN count(*) OVER (PARTITION BY c.o->'id') > 1 THEN format('category id %s is not unique', c.o->'id')
+             WHEN c.dup > 1 THEN format('category id %s is not unique', c.o->'id')
              WHEN jsonb_typeof(c.o->'name') IS DISTINCT FROM 'string' THEN 'name is missing'
              END AS problem) p
     WHERE p.problem IS NOT NULL;

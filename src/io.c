@@ -74,7 +74,7 @@ annqa_ls_brush_bitmap(PG_FUNCTION_ARGS)
 	rc = io_ls_brush_decode(src, n, (uint8 *) VARDATA(out), npix, &num);
 	if (rc == IO_TRUNCATED)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s: the brush RLE ends early (%d bytes)", fn, n)));
 	if (rc == IO_WRONG_COUNT)
 		ereport(ERROR,
@@ -84,7 +84,7 @@ annqa_ls_brush_bitmap(PG_FUNCTION_ARGS)
 				 errdetail("A Label Studio brush mask is the RGBA image: four values per pixel of original_width x original_height.")));
 	if (rc == IO_OVERRUN)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s: a run of the brush RLE goes past its %llu values", fn,
 						(unsigned long long) num)));
 	PG_RETURN_BYTEA_P(out);
