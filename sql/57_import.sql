@@ -421,6 +421,7 @@ BEGIN
         DELETE FROM pg_temp.annqa_coco_categories c USING annqa_coco_problems p WHERE p.what = 'categories' AND p.pos = c.pos;
     END IF;
 
+    RAISE DEBUG 'annqa.import_coco: step %, %', 0, clock_timestamp();
     -- categories -> label classes
     WITH ins AS (
         INSERT INTO annqa.label_class AS lc (dataset_id, name, source_id, supercategory, keypoint_names, skeleton)
@@ -437,6 +438,7 @@ BEGIN
         RETURNING (xmax = 0) AS fresh)
     SELECT count(*) FILTER (WHERE fresh) INTO n_cat FROM ins;
 
+    RAISE DEBUG 'annqa.import_coco: step %, %', 1, clock_timestamp();
     -- images -> items
     WITH ins AS (
         INSERT INTO annqa.item AS it (dataset_id, batch_id, uri, width, height, source_id)
@@ -448,6 +450,7 @@ BEGIN
         RETURNING (xmax = 0) AS fresh)
     SELECT count(*) FILTER (WHERE fresh) INTO n_img FROM ins;
 
+    RAISE DEBUG 'annqa.import_coco: step %, %', 2, clock_timestamp();
     -- maps from file ids to database ids
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_imap (fid text PRIMARY KEY, item_id bigint, w int, h int);
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_cmap (fid text PRIMARY KEY, class_id bigint);
@@ -465,6 +468,7 @@ BEGIN
     END IF;
     ANALYZE pg_temp.annqa_coco_imap;
 
+    RAISE DEBUG 'annqa.import_coco: step %, %', 3, clock_timestamp();
     -- annotations: checks
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_ready (pos bigint, at bigint, obj jsonb, item_id bigint, class_id bigint, w int, h int);
     TRUNCATE pg_temp.annqa_coco_ready;
@@ -473,6 +477,7 @@ BEGIN
     FROM pg_temp.annqa_coco_annotations a
     LEFT JOIN annqa_coco_imap im ON im.fid = CASE WHEN annqa.io_is_int(a.obj->'image_id') THEN ((a.obj->>'image_id')::numeric)::text END
     LEFT JOIN annqa_coco_cmap cm ON cm.fid = CASE WHEN annqa.io_is_int(a.obj->'category_id') THEN ((a.obj->>'category_id')::numeric)::text END;
+    RAISE DEBUG 'annqa.import_coco: step %, %', 4, clock_timestamp();
     TRUNCATE annqa_coco_problems;
     INSERT INTO annqa_coco_problems
     SELECT 'annotations', s.pos, s.at, s.obj->>'id', s.problem FROM (
@@ -484,6 +489,7 @@ BEGIN
             END) AS problem
         FROM pg_temp.annqa_coco_ready r) s
     WHERE s.problem IS NOT NULL;
+    RAISE DEBUG 'annqa.import_coco: step %, %', 5, clock_timestamp();
     IF EXISTS (SELECT 1 FROM annqa_coco_problems) THEN
         IF on_error = 'raise' THEN
             SELECT * INTO rec FROM annqa_coco_problems ORDER BY pos LIMIT 1;
@@ -498,6 +504,7 @@ BEGIN
     INTO problems FROM annqa_coco_problems p;
     SELECT count(*) INTO n_total FROM pg_temp.annqa_coco_ready;
 
+    RAISE DEBUG 'annqa.import_coco: step %, %', 6, clock_timestamp();
     -- annotations: one statement; a value the type constructors reject (a bad
     -- RLE string) is then looked for object by object to name it
     BEGIN
@@ -519,6 +526,7 @@ BEGIN
             END;
         END LOOP;
     END;
+    RAISE DEBUG 'annqa.import_coco: step %, %', 7, clock_timestamp();
     RETURN jsonb_build_object('dataset', dataset, 'annotator', annotator,
                               'images', n_img, 'categories', n_cat, 'annotations', n_ann,
                               'already_loaded', n_total - n_ann - n_bad,

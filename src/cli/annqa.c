@@ -596,7 +596,7 @@ import_whole(const char *kind, const char *file, Opts *o)
 			size_t		at = e && e >= text && e <= text + m.n ? (size_t) (e - text) : 0;
 
 			die(EXIT_BAD_INPUT, "%s: byte %zu: %s; nothing was loaded", file, at,
-				at >= m.n ? "the file ends early (invalid JSON)" : "invalid JSON");
+				at + 1 >= m.n ? "the file ends early (invalid JSON)" : "invalid JSON");
 		}
 		if (!cJSON_IsArray(j) && !cJSON_IsObject(j))
 			die(EXIT_BAD_INPUT, "%s: byte 0: a Label Studio export is a list of tasks; nothing was loaded", file);
