@@ -475,13 +475,34 @@ BEGIN
     INSERT INTO annqa_coco_ready
     SELECT a.pos, a.at, a.obj, im.item_id, cm.class_id, im.w, im.h
     FROM pg_temp.annqa_coco_annotations a
-    LEFT JOIN annqa_coco_imap im ON im.fid = CASE WHEN annqa.io_is_int(a.obj->'image_id') THEN ((a.obj->>'image_id')::numeric)::text END
-    LEFT JOIN annqa_coco_cmap cm ON cm.fid = CASE WHEN annqa.io_is_int(a.obj->'category_id') THEN ((a.obj->>'category_id')::numeric)::text END;
+    LEFT JOIN annqa_coco_imap im ON im.fid = CASE WHEN jsonb_typeof(a.obj->'image_id') = 'number' AND a.obj->>'image_id' ~ '^-?[0-9]{1,15}$'
+                                                  THEN a.obj->>'image_id'
+                                                  WHEN annqa.io_is_int(a.obj->'image_id') THEN ((a.obj->>'image_id')::numeric)::text END
+    LEFT JOIN annqa_coco_cmap cm ON cm.fid = CASE WHEN jsonb_typeof(a.obj->'category_id') = 'number' AND a.obj->>'category_id' ~ '^-?[0-9]{1,15}$'
+                                                  THEN a.obj->>'category_id'
+                                                  WHEN annqa.io_is_int(a.obj->'category_id') THEN ((a.obj->>'category_id')::numeric)::text END;
     RAISE DEBUG 'annqa.import_coco: step %, %', 4, clock_timestamp();
     TRUNCATE annqa_coco_problems;
     INSERT INTO annqa_coco_problems
     SELECT 'annotations', s.pos, s.at, s.obj->>'id', s.problem FROM (
-        SELECT r.pos, r.at, r.obj, coalesce(annqa.io_coco_ann_problem(r.obj, results, r.w, r.h),
+        SELECT r.pos, r.at, r.obj, coalesce(
+            -- the common case, a plain box, is checked here; everything else by io_coco_ann_problem
+            CASE WHEN r.w IS NOT NULL AND jsonb_typeof(r.obj) = 'object'
+                      AND (results OR (jsonb_typeof(r.obj->'id') = 'number' AND r.obj->>'id' ~ '^-?[0-9]{1,15}$'))
+                      AND jsonb_typeof(r.obj->'image_id') = 'number' AND r.obj->>'image_id' ~ '^-?[0-9]{1,15}$'
+                      AND jsonb_typeof(r.obj->'category_id') = 'number' AND r.obj->>'category_id' ~ '^-?[0-9]{1,15}$'
+                      AND jsonb_typeof(r.obj->'bbox') = 'array' AND jsonb_array_length(r.obj->'bbox') = 4
+                      AND jsonb_typeof(r.obj->'bbox'->0) = 'number' AND jsonb_typeof(r.obj->'bbox'->1) = 'number'
+                      AND jsonb_typeof(r.obj->'bbox'->2) = 'number' AND jsonb_typeof(r.obj->'bbox'->3) = 'number'
+                      AND (r.obj->'bbox'->>2)::float8 >= 0 AND (r.obj->'bbox'->>3)::float8 >= 0
+                      AND (NOT r.obj ? 'segmentation' OR r.obj->'segmentation' IN ('[]', 'null'))
+                      AND NOT r.obj ? 'keypoints'
+                      AND (CASE WHEN results THEN jsonb_typeof(r.obj->'score') = 'number' AND (r.obj->>'score')::float8 BETWEEN 0 AND 1
+                                ELSE NOT r.obj ? 'score' END)
+                      AND (NOT r.obj ? 'iscrowd' OR r.obj->'iscrowd' IN ('0', '1', 'true', 'false'))
+                      AND (NOT r.obj ? 'area' OR (jsonb_typeof(r.obj->'area') = 'number' AND (r.obj->>'area')::float8 >= 0))
+                 THEN NULL
+                 ELSE annqa.io_coco_ann_problem(r.obj, results, r.w, r.h) END,
             CASE WHEN r.class_id IS NULL THEN format('category_id %s is not %s', r.obj->'category_id',
                                                      CASE WHEN results THEN 'a category of the dataset' ELSE 'in "categories"' END)
                  WHEN NOT results AND count(*) OVER (PARTITION BY r.obj->'id') > 1
