@@ -1260,3 +1260,19 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION annqa.import_label_studio(text, jsonb, text, text, text) IS
     'load a Label Studio JSON export: annotations per completed_by annotator, predictions as a model annotator, ground_truth as gold; rectangles (with rotation), polygons, brush masks, keypoints and choices; idempotent; returns counts';
+
+-- ---------------------------------------------------------------- privileges
+-- The importers write: only roles granted EXECUTE may run them.
+REVOKE EXECUTE ON FUNCTION annqa.import_coco(text, text, jsonb, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.import_cvat(text, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.import_label_studio(text, jsonb, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.coco_load(text, text, text, boolean, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.coco_staging() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_dataset(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_annotator(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_batch(bigint, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_class(bigint, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_item(bigint, bigint, text, int, int, text, int, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_cvat_insert(bigint, bigint, bigint, text, float8[], text, int, int, jsonb, boolean, int, int, bigint, boolean, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_ls_result(bigint, bigint, bigint, jsonb, float8, text) FROM PUBLIC;

@@ -92,8 +92,9 @@ END $$;
 COMMENT ON FUNCTION annqa.export_coco(text, bigint, text) IS
     'a COCO instances file of a dataset (or of the batch of a passed release): images, categories, gold annotations (or one named annotator''s) with bbox, area, iscrowd, RLE or polygons, keypoints; info.version = the dataset version';
 
+-- Not PARALLEL SAFE: the RLE check runs in a subtransaction.
 CREATE FUNCTION annqa.validate_coco(doc jsonb) RETURNS TABLE (path text, problem text)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, annqa, pg_temp
 AS $$
 DECLARE
@@ -161,7 +162,7 @@ COMMENT ON FUNCTION annqa.validate_coco(jsonb) IS
 -- The problems of one annotation of a COCO file (w, h: its image, NULL when missing).
 CREATE FUNCTION annqa.io_coco_check_annotation(a jsonb, w float8, h float8, has_cat boolean, dup bigint)
     RETURNS SETOF text
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, annqa, pg_temp
 AS $$
 DECLARE
