@@ -552,6 +552,7 @@ import_coco(const char *file, Opts *o)
 	if (sc.i < sc.n)
 		scan_fail(&sc, "unexpected data after the end of the JSON document");
 	progress_show(&pg, sc.n, 1);
+	fprintf(stderr, "annqa: %lld objects sent; the database checks and inserts them now (one statement)\n", pg.objects);
 	params[0] = o->dataset;
 	params[1] = o->annotator;
 	params[2] = o->batch;
