@@ -1211,7 +1211,6 @@ BEGIN
             WHERE annqa.io_is_numbers(jsonb_build_array(x.r->'original_width', x.r->'original_height'))
             LIMIT 1;
             v_item := annqa.io_item(ds, bt, uri, ow, oh, NULL, NULL, task.o->>'id');
-            n_tasks := n_tasks + 1;
             FOR a IN SELECT false AS pred, e.o, e.n - 1 AS pos FROM jsonb_array_elements(coalesce(task.o->'annotations', '[]')) WITH ORDINALITY e(o, n)
                      UNION ALL
                      SELECT true, e.o, e.n - 1 FROM jsonb_array_elements(coalesce(task.o->'predictions', '[]')) WITH ORDINALITY e(o, n)
@@ -1247,6 +1246,7 @@ BEGIN
                     END IF;
                 END LOOP;
             END LOOP;
+            n_tasks := n_tasks + 1;
         EXCEPTION WHEN OTHERS THEN
             IF on_error = 'raise' THEN
                 RAISE EXCEPTION '%', format('annqa.import_label_studio: %s: %s', where_, SQLERRM) USING ERRCODE = SQLSTATE, HINT = 'Nothing was loaded.';

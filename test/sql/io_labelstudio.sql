@@ -56,6 +56,14 @@ SELECT pg_temp.err($$SELECT annqa.import_label_studio('bad', '[{"id": 1, "data":
                                                           {"id": 3, "data": {"image": "a.jpg"}, "annotations": [{"id": 4, "completed_by": 1, "result": [{"id": "r", "type": "rectanglelabels", "original_width": 10, "original_height": 10, "value": {"x": 1, "y": 0, "width": 5, "height": 5, "rectanglelabels": ["c"]}}]}]}]')$$) AS clashing_sizes;
 SELECT pg_temp.err($$SELECT annqa.import_label_studio('bad', '"tasks"')$$) AS not_a_list;
 SELECT count(*) - :before AS loaded, (SELECT count(*) FROM annqa.dataset WHERE name = 'bad') AS bad_datasets FROM annqa.annotation;
+-- on_error => 'skip': a bad task is listed and skipped whole, the good task loads
+SELECT r - 'problems' AS counts, jsonb_pretty(r->'problems') AS problems
+FROM annqa.import_label_studio('skipped', '[{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"id": 2, "completed_by": 1, "result": [{"id": "r", "type": "rectanglelabels", "original_width": 10, "original_height": 10, "value": {"x": 10, "y": 0, "width": 50, "height": 50, "rectanglelabels": ["c"]}}]}]},
+                                             {"id": 3, "data": {"image": "b.jpg"}, "annotations": [{"id": 4, "completed_by": 1, "result": [{"id": "r", "type": "polygonlabels", "original_width": 10, "original_height": 10, "value": {"points": [[0, 0]], "polygonlabels": ["c"]}}]}]}]',
+                               on_error => 'skip') r;
+-- the box of task 1: x 10 % and width 50 % of 10 px -> (1, 0) to (6, 5)
+SELECT i.uri, n.box FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+WHERE d.name = 'skipped';
 
 -- clean up for the tests that follow
 DELETE FROM annqa.release;
