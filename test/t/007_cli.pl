@@ -75,29 +75,24 @@ like($out, qr/"annotations": 12/, 'Label Studio: 12 annotations');
 
 # --- bad files: exit status 2, a clear message, nothing loaded
 my $before = counts();
-open(my $fh, '<', $ecyou) or die $!;
-my $text = do { local $/; <$fh> };
-close $fh;
-# byte positions are 0-based offsets into the file
-my $mask = '{"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], "categories": [{"id": 1, "name": "c"}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [12, 10], "counts": [120]}}]}';
+# the bad files of test/fixtures/io/bad; byte positions are 0-based offsets into the file
+my $bad = "$fix/bad";
+open(my $mf, '<', "$bad/coco_mask_size.json") or die $!;
+my $mask = do { local $/; <$mf> };
+close $mf;
 my $mask_at = index($mask, '{"id": 1, "image_id"');
 my @bad = (
-	[ 'coco', write_file('truncated.json', substr($text, 0, 3000)), qr/byte 3000: the file ends early/, 'truncated JSON' ],
-	[ 'coco', write_file('syntax.json', '{"images": [{"id": 1,, "file_name": "a.jpg"}], "categories": [], "annotations": []}'),
-	  qr/byte \d+: invalid JSON/, 'a JSON syntax error' ],
-	[ 'coco', write_file('wrongtype.json', '{"images": {"id": 1}, "categories": [], "annotations": []}'),
-	  qr/byte 11: "images" is not an array/, 'wrong type' ],
-	[ 'coco', write_file('missing.json', '{"images": [], "categories": []}'), qr/missing field "annotations"/, 'missing field' ],
-	[ 'coco', write_file('clash.json', '{"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], "categories": [{"id": 1, "name": "c"}], "annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}, {"id": 5, "image_id": 1, "category_id": 1, "bbox": [1, 1, 1, 1]}]}'),
-	  qr/annotations\[0\] \(id 5\) at byte \d+: annotation id 5 appears 2 times/, 'clashing ids' ],
-	[ 'coco', write_file('mask.json', $mask),
-	  qr/at byte $mask_at: mask size \[12, 10\] does not fit its image/, 'a mask whose size does not fit its image' ],
-	[ 'cvat', write_file('trunc.xml', substr(do { local $/; open(my $x, '<', "$fix/cvat_images.xml") or die; <$x> }, 0, 900)),
-	  qr/not well-formed XML.*line \d+/, 'truncated CVAT XML' ],
-	[ 'labelstudio', write_file('trunc_ls.json', '[{"id": 1, "data": {"image": "a.jpg"}, "annotations": ['),
-	  qr/byte \d+: the file ends early/, 'truncated Label Studio JSON' ],
-	[ 'labelstudio', write_file('ls_type.json', '[{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"id": 2, "completed_by": 1, "result": [{"type": "rectanglelabels", "original_width": 10, "original_height": 10, "value": {"x": "ten", "y": 0, "width": 5, "height": 5, "rectanglelabels": ["c"]}}]}]}]'),
-	  qr/task 1 \(tasks\[0\]\), annotation 2, result \[0\]: rectangle without numeric/, 'Label Studio wrong type' ],
+	[ 'coco', "$bad/coco_truncated.json", qr/byte 3000: the file ends early/, 'truncated JSON' ],
+	[ 'coco', "$bad/coco_syntax.json", qr/byte \d+: invalid JSON/, 'a JSON syntax error' ],
+	[ 'coco', "$bad/coco_wrong_type.json", qr/byte 11: "images" is not an array/, 'wrong type' ],
+	[ 'coco', "$bad/coco_missing_field.json", qr/missing field "annotations"/, 'missing field' ],
+	[ 'coco', "$bad/coco_clashing_ids.json", qr/annotations\[0\] \(id 5\) at byte \d+: annotation id 5 appears 2 times/, 'clashing ids' ],
+	[ 'coco', "$bad/coco_mask_size.json", qr/at byte $mask_at: mask size \[12, 10\] does not fit its image/,
+	  'a mask whose size does not fit its image' ],
+	[ 'cvat', "$bad/cvat_truncated.xml", qr/not well-formed XML.*line \d+/, 'truncated CVAT XML' ],
+	[ 'labelstudio', "$bad/ls_truncated.json", qr/byte \d+: the file ends early/, 'truncated Label Studio JSON' ],
+	[ 'labelstudio', "$bad/ls_wrong_type.json", qr/task 1 \(tasks\[0\]\), annotation 2, result \[0\]: rectangle without numeric/,
+	  'Label Studio wrong type' ],
 );
 for my $b (@bad)
 {
