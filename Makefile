@@ -37,6 +37,18 @@ all:
 	      "or apt-get install postgresql-server-dev-15" >&2; exit 1
 endif
 
+# The annqa command-line loader (src/cli), built and installed with the extension.
+CLI = src/cli/annqa
+all: $(CLI)
+$(CLI): src/cli/annqa.c
+	$(CC) -O2 -g $(WARN_FLAGS) $(EXTRA_CFLAGS) -I$(shell $(PG_CONFIG) --includedir) $(CJSON_CFLAGS) -o $@ $< \
+	    -L$(shell $(PG_CONFIG) --libdir) -lpq $(CJSON_LIBS) $(EXTRA_LDFLAGS)
+install: install-cli
+install-cli: $(CLI)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(CLI) '$(DESTDIR)$(bindir)/annqa'
+EXTRA_CLEAN += $(CLI)
+
 $(DATA_built): $(SQL_PARTS) Makefile
 	@{ for f in $(SQL_PARTS); do echo "-- ---- $$f ----"; cat $$f; echo; done; } > $@.tmp && mv $@.tmp $@
 

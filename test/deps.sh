@@ -2,7 +2,7 @@
 # Install (as root) or report (otherwise) the Debian bookworm packages annqa needs.
 set -euo pipefail
 PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3 libcjson-dev
-      libipc-run-perl build-essential pkg-config clang libclang-rt-14-dev ${ANNQA_EXTRA_PKGS:-})
+      libpq-dev libipc-run-perl build-essential pkg-config clang libclang-rt-14-dev ${ANNQA_EXTRA_PKGS:-})
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,0 +1,77 @@
+-- CVAT for images 1.1 and CVAT for video 1.1 import.
+-- The fixtures test/fixtures/io/cvat_images.xml and cvat_video.xml were written
+-- by hand from KSCGR ham-egg frames (boxes of annotator_1.txt, frame 0:
+-- knife (30,105,29,65), ham (62,177,30,28), cutting_board (10,113,55,64)).
+-- Expected values are derived by hand in the comments.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS annqa CASCADE;
+RESET client_min_messages;
+
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+\set images `cat fixtures/io/cvat_images.xml`
+\set video `cat fixtures/io/cvat_video.xml`
+
+-- images: 2 images, 8 shapes (7 on image 0 by annotator_1's job, 1 on image 1 by annotator_2's)
+SELECT annqa.import_cvat('kscgr', :'images', 'b1') - 'problems' AS images;
+SELECT annqa.import_cvat('kscgr', :'images', 'b1') - 'problems' AS images_again;
+-- Hand derivations:
+--  knife box xtl 30 ytl 105 xbr 59 ybr 170, occluded, z_order 2, group 1, attribute state=clean
+--  ham box 62..92 x 177..205 rotated 30 degrees -> rbox centre (77, 191), 30 x 28, angle 30;
+--    its extent: half-widths 15 cos30 + 14 sin30 = 19.99, 15 sin30 + 14 cos30 = 19.62
+--  mask rle "1, 2, 3, 6" over a 4 x 3 box at (0, 149): rows 0110 / 0011 / 1111 -> 8 pixels, bbox [0,149,4,3]
+SELECT a.name AS annotator, i.uri, c.name AS label, n.kind, n.box, n.rbox, annqa.area(n.mask) AS mask_area,
+       annqa.bbox_xywh(n.mask) AS mask_bbox, ST_AsText(n.polygon) AS polygon, n.keypoints, n.attributes,
+       n.occluded, n.z_order, n.group_id
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+JOIN annqa.label_class c USING (class_id) ORDER BY n.source_ref;
+-- the mask's pixels row by row inside its box (1 byte per pixel of the 256 x 256 image)
+SELECT y, string_agg(get_byte(annqa.rle_to_bitmap(n.mask), y * 256 + x)::text, '' ORDER BY x) AS row
+FROM annqa.annotation n, generate_series(149, 151) y, generate_series(0, 3) x
+WHERE n.kind = 'mask' GROUP BY y ORDER BY y;
+-- classes from meta/labels, also the unused "plate"
+SELECT string_agg(name, ',' ORDER BY name) AS classes FROM annqa.label_class;
+
+-- video: track 0 (knife box) keyframes at 0 and 4, outside at 5 -> frames 0..4, 1..3 interpolated:
+--   xtl 30 -> 34 and ybr 170 -> 174 in 4 steps: 31/171, 32/172, 33/173
+-- track 1 (ham polygon) keyframes at 0 and 2 (moved 2 px right): frame 1 interpolated (+1 px);
+--   no outside: it goes on to stop_frame 5 with the shape of frame 2
+SELECT annqa.import_cvat('kscgr-video', :'video') - 'problems' AS video;
+SELECT annqa.import_cvat('kscgr-video', :'video') - 'problems' AS video_again;
+SELECT i.uri, i.video, i.frame, c.name AS label, n.kind, n.box, ST_AsText(n.polygon) AS polygon, n.track_id, n.keyframe,
+       n.occluded, n.group_id, a.name AS annotator
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+JOIN annqa.label_class c USING (class_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+WHERE d.name = 'kscgr-video' ORDER BY n.track_id, i.frame;
+
+-- bad files: a clear error naming the element, and nothing loaded
+SELECT count(*) AS before FROM annqa.annotation \gset
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', left(:'images', 900))) AS truncated;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', 'xtl="31"', 'xtl="thirty"'))) AS wrong_type;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', 'width="256" height="256">
+    <box label="knife" source="manual" occluded="0"', 'height="256">
+    <box label="knife" source="manual" occluded="0"'))) AS missing_width;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', 'left="0" top="149"', 'left="254" top="149"'))) AS mask_outside;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', 'rle="1, 2, 3, 6"', 'rle="1, 2, 3"'))) AS mask_runs;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', '<polyline ', '<cuboid '))) AS unsupported;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'images', 'points="26,170;36,186;47,202"', 'points="26,170"'))) AS short_polyline;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'video', 'frame="4"', 'frame="0"'))) AS clashing_frames;
+SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', replace(:'video', '<original_size><width>256</width><height>256</height></original_size>', ''))) AS video_without_size;
+SELECT pg_temp.err($$SELECT annqa.import_cvat('bad', '<annotations><version>2.0</version></annotations>')$$) AS version;
+SELECT pg_temp.err($$SELECT annqa.import_cvat('bad', '<html/>')$$) AS not_cvat;
+SELECT count(*) - :before AS loaded, (SELECT count(*) FROM annqa.dataset WHERE name = 'bad') AS bad_datasets FROM annqa.annotation;
+-- on_error => 'skip': the good shapes load, the bad ones are listed
+SELECT r - 'problems' AS counts, jsonb_pretty(r->'problems') AS problems
+FROM annqa.import_cvat('skipped', replace(replace(:'images', '<polyline ', '<cuboid '), 'rle="1, 2, 3, 6"', 'rle="1, 2, 3"'),
+                       on_error => 'skip') r;
+
+-- clean up for the tests that follow
+DELETE FROM annqa.release;
+DELETE FROM annqa.dataset;
+DELETE FROM annqa.annotator;
