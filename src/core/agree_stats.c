@@ -1,0 +1,682 @@
+/*
+ * agree_stats.c - agreement statistics and their standard errors from
+ * sufficient statistics.  Definitions and the choice of SE follow
+ * ../shared/spec/agreement.md; comments name the formula used.
+ */
+#include "agree_stats.h"
+
+#include <math.h>
+#include <string.h>
+
+/* 1 - p_e below this is treated as p_e = 1 (0/0: undefined). */
+#define AGREE_PE_EPS 1e-14
+
+void
+agree_weight_init(AgreeWeightSpec *ws, int q, AgreeWeights kind, const double *x)
+{
+	double		lo = 0,
+				hi = 0;
+	int			k;
+
+	ws->q = q;
+	ws->kind = kind;
+	ws->x = x;
+	ws->range = 0;
+	if (kind == AGREE_W_NONE || x == NULL || q < 2)
+	{
+		ws->kind = (x == NULL) ? AGREE_W_NONE : kind;
+		return;
+	}
+	lo = hi = x[0];
+	for (k = 1; k < q; k++)
+	{
+		if (x[k] < lo)
+			lo = x[k];
+		if (x[k] > hi)
+			hi = x[k];
+	}
+	ws->range = hi - lo;
+}
+
+double
+agree_weight(const AgreeWeightSpec *ws, int k, int l)
+{
+	double		d;
+
+	if (k == l)
+		return 1.0;
+	if (ws->kind == AGREE_W_NONE || !(ws->range > 0))
+		return 0.0;
+	d = fabs(ws->x[k] - ws->x[l]) / ws->range;
+	return ws->kind == AGREE_W_LINEAR ? 1.0 - d : 1.0 - d * d;
+}
+
+/* T_w = sum of all weights (q when unweighted). */
+static double
+weight_total(const AgreeWeightSpec *ws)
+{
+	double		t = 0;
+	int			k,
+				l;
+
+	if (ws->kind == AGREE_W_NONE)
+		return ws->q;
+	for (k = 0; k < ws->q; k++)
+		for (l = 0; l < ws->q; l++)
+			t += agree_weight(ws, k, l);
+	return t;
+}
+
+static void
+result_clear(AgreeResult *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+/*
+ * Neumaier (improved Kahan) summation: sums over millions of items stay
+ * accurate to a few ulps whatever their order, so serial and parallel plans
+ * agree to rounding.
+ */
+typedef struct KSum
+{
+	double		s;
+	double		c;
+} KSum;
+
+static inline void
+ksum_add(KSum *k, double x)
+{
+	double		t = k->s + x;
+
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double
+ksum_get(const KSum *k)
+{
+	return k->s + k->c;
+}
+
+/* ------------------------------------------------------------ two raters */
+
+void
+agree_two_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t ncells,
+				const int *k, const int *l, const double *cnt,
+				double *work, AgreeResult *res)
+{
+	int			q = ws->q;
+	double	   *pr = work,
+			   *pc = work + q,
+			   *wr = work + 2 * (size_t) q,
+			   *wc = work + 3 * (size_t) q;
+	double		n = 0,
+				p_o = 0,
+				p_e = 0,
+				est,
+				var = 0,
+				s;
+	size_t		c;
+	int			a,
+				b;
+	bool		weighted = ws->kind != AGREE_W_NONE;
+
+	result_clear(res);
+	for (c = 0; c < ncells; c++)
+		n += cnt[c];
+	res->n_items = (int64_t) n;
+	if (!(n > 0) || q < 1)
+		return;
+	memset(work, 0, sizeof(double) * 4 * (size_t) q);
+	for (c = 0; c < ncells; c++)
+	{
+		double		p = cnt[c] / n;
+
+		pr[k[c]] += p;
+		pc[l[c]] += p;
+		p_o += agree_weight(ws, k[c], l[c]) * p;
+	}
+	/* w̄_k+ = Σ_l p_+l w_kl and w̄_+l = Σ_k p_k+ w_kl */
+	for (a = 0; a < q; a++)
+	{
+		if (!weighted)
+		{
+			wr[a] = pc[a];
+			wc[a] = pr[a];
+			continue;
+		}
+		for (b = 0; b < q; b++)
+		{
+			wr[a] += pc[b] * agree_weight(ws, a, b);
+			wc[a] += pr[b] * agree_weight(ws, b, a);
+		}
+	}
+	if (stat == AGREE_COHEN)
+	{
+		for (a = 0; a < q; a++)
+			p_e += pr[a] * wr[a];
+	}
+	else
+	{
+		/* Scott: π_k = (p_k+ + p_+k) / 2, p_e = Σ w_kl π_k π_l */
+		for (a = 0; a < q; a++)
+		{
+			double		pa = (pr[a] + pc[a]) / 2;
+
+			if (!weighted)
+				p_e += pa * pa;
+			else
+				for (b = 0; b < q; b++)
+					p_e += agree_weight(ws, a, b) * pa * (pr[b] + pc[b]) / 2;
+		}
+	}
+	res->p_o = p_o;
+	res->p_e = p_e;
+	res->has_p_o = res->has_p_e = true;
+	if (1.0 - p_e < AGREE_PE_EPS)
+		return;
+	est = (p_o - p_e) / (1.0 - p_e);
+	res->estimate = est;
+	res->has_estimate = true;
+
+	if (stat == AGREE_COHEN)
+	{
+		/* Fleiss, Cohen & Everitt (1969) large-sample variance */
+		for (c = 0; c < ncells; c++)
+		{
+			double		p = cnt[c] / n;
+
+			s = agree_weight(ws, k[c], l[c]) - (wr[k[c]] + wc[l[c]]) * (1.0 - est);
+			var += p * s * s;
+		}
+		s = est - p_e * (1.0 - est);
+		var -= s * s;
+	}
+	else
+	{
+		/* Gwet (2014) table variance of Scott's pi, π̄_k = (w̄_k+ + w̄_+k) / 2 */
+		for (c = 0; c < ncells; c++)
+		{
+			double		p = cnt[c] / n;
+			double		pbk = (wr[k[c]] + wc[k[c]]) / 2,
+						pbl = (wr[l[c]] + wc[l[c]]) / 2;
+
+			s = agree_weight(ws, k[c], l[c]) - (1.0 - est) * (pbk + pbl);
+			var += p * s * s;
+		}
+		s = p_o - 2.0 * (1.0 - est) * p_e;
+		var -= s * s;
+	}
+	var /= n * (1.0 - p_e) * (1.0 - p_e);
+	if (!(var > 0))
+		var = 0;				/* analytically 0, rounding may give -1e-17 */
+	res->se = sqrt(var);
+	res->has_se = true;
+}
+
+/* ------------------------------------------------------------ many raters */
+
+/*
+ * Per-item quantities: pa_i = Σ_k r_ik (r*_ik - 1) / (r_i (r_i - 1)) (0 when
+ * r_i < 2), pe_term = Σ_k r_ik (1 - π_k) / r_i (needs pi), nd = number of
+ * distinct categories.  cnt must be all zero on entry and is left zero.
+ */
+static void
+item_quantities(const AgreeWeightSpec *ws, const int *cat, size_t m, const double *pi,
+				double *cnt, int *dist, double *pa_i, double *pe_term, int *nd_out)
+{
+	int			nd = 0,
+				a,
+				b;
+	size_t		j;
+	double		pa = 0,
+				pt = 0;
+
+	for (j = 0; j < m; j++)
+	{
+		if (cnt[cat[j]] == 0)
+			dist[nd++] = cat[j];
+		cnt[cat[j]] += 1;
+	}
+	for (a = 0; a < nd; a++)
+	{
+		int			k = dist[a];
+		double		rstar = cnt[k];
+
+		if (ws->kind != AGREE_W_NONE)
+		{
+			rstar = 0;
+			for (b = 0; b < nd; b++)
+				rstar += agree_weight(ws, k, dist[b]) * cnt[dist[b]];
+		}
+		pa += cnt[k] * (rstar - 1);
+		if (pi)
+			pt += cnt[k] * (1 - pi[k]);
+	}
+	for (a = 0; a < nd; a++)
+		cnt[dist[a]] = 0;
+	*pa_i = m >= 2 ? pa / ((double) m * (double) (m - 1)) : 0;
+	*pe_term = pt / (double) m;
+	*nd_out = nd;
+}
+
+void
+agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
+				  const size_t *ptr, const int *cat,
+				  double *work, int *iwork, AgreeResult *res)
+{
+	int			q = ws->q,
+				k,
+				l,
+				nd;
+	double	   *cnt = work,
+			   *pi = work + q,
+			   *pic = work + 2 * (size_t) q;
+	double		n = (double) nitems,
+				n2 = 0,
+				unan = 0,
+				p_a,
+				p_e = 0,
+				t_w,
+				est,
+				pai,
+				pet;
+	size_t		i,
+				j,
+				m0;
+	bool		equal_m = true;
+	KSum		pa_sum = {0, 0};
+
+	result_clear(res);
+	res->n_items = (int64_t) nitems;
+	if (nitems == 0 || q < 1)
+		return;
+	memset(work, 0, sizeof(double) * 3 * (size_t) q);
+	m0 = ptr[1] - ptr[0];
+
+	/* π_k = (1/n) Σ_i r_ik / r_i over every item with a rating */
+	for (i = 0; i < nitems; i++)
+	{
+		size_t		ri = ptr[i + 1] - ptr[i];
+
+		if (ri != m0)
+			equal_m = false;
+		for (j = ptr[i]; j < ptr[i + 1]; j++)
+		{
+			/* Neumaier step on pi[k] with compensation pic[k] */
+			double		x = 1.0 / (double) ri,
+						t = pi[cat[j]] + x;
+
+			if (fabs(pi[cat[j]]) >= x)
+				pic[cat[j]] += (pi[cat[j]] - t) + x;
+			else
+				pic[cat[j]] += (x - t) + pi[cat[j]];
+			pi[cat[j]] = t;
+		}
+	}
+	for (k = 0; k < q; k++)
+		pi[k] = (pi[k] + pic[k]) / n;
+
+	/* p_a over the items with at least 2 ratings */
+	for (i = 0; i < nitems; i++)
+	{
+		size_t		ri = ptr[i + 1] - ptr[i];
+
+		if (ri < 2)
+			continue;
+		item_quantities(ws, cat + ptr[i], ri, NULL, cnt, iwork, &pai, &pet, &nd);
+		n2 += 1;
+		ksum_add(&pa_sum, pai);
+		if (nd == 1)
+			unan += 1;
+	}
+	if (n2 == 0)
+		return;					/* nothing pairable: observed agreement undefined */
+	if (stat == AGREE_PA_UNANIMOUS)
+	{
+		res->estimate = res->p_o = unan / n2;
+		res->has_estimate = res->has_p_o = true;
+		return;
+	}
+	p_a = ksum_get(&pa_sum) / n2;
+	res->p_o = p_a;
+	res->has_p_o = true;
+	t_w = weight_total(ws);
+
+	switch (stat)
+	{
+		case AGREE_FLEISS:
+			for (k = 0; k < q; k++)
+			{
+				if (ws->kind == AGREE_W_NONE)
+					p_e += pi[k] * pi[k];
+				else
+					for (l = 0; l < q; l++)
+						p_e += agree_weight(ws, k, l) * pi[k] * pi[l];
+			}
+			break;
+		case AGREE_AC1:
+		case AGREE_AC2:
+			if (q < 2)
+				return;			/* q(q-1) = 0 */
+			for (k = 0; k < q; k++)
+				p_e += pi[k] * (1 - pi[k]);
+			p_e *= t_w / ((double) q * (q - 1));
+			break;
+		case AGREE_BP:
+			p_e = t_w / ((double) q * q);
+			break;
+		case AGREE_PA:
+			p_e = 0;
+			break;
+		default:
+			return;
+	}
+	if (stat != AGREE_PA)
+	{
+		res->p_e = p_e;
+		res->has_p_e = true;
+		if (1.0 - p_e < AGREE_PE_EPS)
+			return;
+	}
+	est = (p_a - p_e) / (1.0 - p_e);
+	res->estimate = est;
+	res->has_estimate = true;
+
+	if (stat == AGREE_FLEISS)
+	{
+		/* Fleiss, Nee & Landis (1979) SE under H0: equal m, unweighted only */
+		double		sp = 0,
+					tp = 0,
+					m = (double) m0,
+					rad;
+
+		if (!equal_m || m0 < 2 || ws->kind != AGREE_W_NONE)
+			return;
+		for (k = 0; k < q; k++)
+		{
+			double		pk = pi[k],
+						qk = 1 - pi[k];
+
+			sp += pk * qk;
+			tp += pk * qk * (qk - pk);
+		}
+		if (!(sp > 0))
+			return;
+		rad = sp * sp - tp;
+		if (rad < 0)
+			rad = 0;
+		res->se = sqrt(2.0 / (n * m * (m - 1))) * sqrt(rad) / sp;
+		res->has_se = true;
+		return;
+	}
+
+	/* Gwet (2008, 2014) linearisation: Var = Σ (γ*_i - γ)² / (n (n - 1)) */
+	if (nitems < 2)
+		return;
+	{
+		KSum		var = {0, 0};
+		double		ac_f = (stat == AGREE_AC1 || stat == AGREE_AC2) ? t_w / ((double) q * (q - 1)) : 0;
+
+		for (i = 0; i < nitems; i++)
+		{
+			size_t		ri = ptr[i + 1] - ptr[i];
+			double		g,
+						d;
+
+			item_quantities(ws, cat + ptr[i], ri, pi, cnt, iwork, &pai, &pet, &nd);
+			g = (n / n2) * (pai - (ri >= 2 ? p_e : 0)) / (1.0 - p_e);
+			if (stat == AGREE_AC1 || stat == AGREE_AC2)
+				g -= 2 * (1 - est) * (ac_f * pet - p_e) / (1.0 - p_e);
+			d = g - est;
+			ksum_add(&var, d * d);
+		}
+		res->se = sqrt(ksum_get(&var) / (n * (n - 1)));
+		res->has_se = true;
+	}
+}
+
+void
+agree_fleiss_category(int q, int kcat, size_t nitems, const size_t *ptr,
+					  const int *cat, AgreeResult *res)
+{
+	size_t		i,
+				j,
+				m0;
+	double		n = (double) nitems,
+				m,
+				tot = 0,
+				dis = 0,
+				pk,
+				qk;
+
+	result_clear(res);
+	res->n_items = (int64_t) nitems;
+	if (nitems == 0)
+		return;
+	m0 = ptr[1] - ptr[0];
+	for (i = 0; i < nitems; i++)
+		if (ptr[i + 1] - ptr[i] != m0)
+			return;				/* unequal m: undefined */
+	if (m0 < 2 || kcat < 0 || kcat >= q)
+		return;
+	m = (double) m0;
+	for (i = 0; i < nitems; i++)
+	{
+		double		r = 0;
+
+		for (j = ptr[i]; j < ptr[i + 1]; j++)
+			if (cat[j] == kcat)
+				r += 1;
+		tot += r;
+		dis += r * (m - r);
+	}
+	pk = tot / (n * m);
+	qk = 1 - pk;
+	if (!(pk > 0) || !(qk > 0))
+		return;
+	/* Fleiss (1971): κ_k = 1 - Σ r_ik (m - r_ik) / (n m (m-1) p_k q_k) */
+	res->estimate = 1 - dis / (n * m * (m - 1) * pk * qk);
+	res->has_estimate = true;
+	res->se = sqrt(2.0 / (n * m * (m - 1)));
+	res->has_se = true;
+}
+
+/* ------------------------------------------------------------ Krippendorff */
+
+static inline double
+alpha_delta2(AgreeLevel level, const double *x, const double *cum, const double *nc, int c, int k)
+{
+	double		d,
+				s;
+
+	if (c == k)
+		return 0;
+	switch (level)
+	{
+		case AGREE_NOMINAL:
+			return 1;
+		case AGREE_ORDINAL:
+			if (c > k)
+			{
+				int			t = c;
+
+				c = k;
+				k = t;
+			}
+			d = (cum[k + 1] - cum[c]) - (nc[c] + nc[k]) / 2;
+			return d * d;
+		case AGREE_INTERVAL:
+			d = x[c] - x[k];
+			return d * d;
+		case AGREE_RATIO:
+			s = x[c] + x[k];
+			if (s == 0)
+				return 0;
+			d = (x[c] - x[k]) / s;
+			return d * d;
+	}
+	return 0;
+}
+
+void
+agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
+			const size_t *ptr, const int *cat,
+			double *work, int *iwork, AgreeResult *res)
+{
+	double	   *cnt = work,
+			   *nc = work + q,
+			   *cum = work + 2 * (size_t) q;	/* q + 1 entries */
+	double		n = 0,
+				d_o,
+				d_e = 0;
+	KSum		d_o_sum = {0, 0};
+	size_t		i,
+				j,
+				units = 0;
+	int			k,
+				a,
+				b,
+				nd,
+				nu = 0;
+
+	result_clear(res);
+	if (q < 1)
+		return;
+	memset(work, 0, sizeof(double) * (3 * (size_t) q + 1));
+	/* coincidence marginals n_c: every value of a pairable unit counts once */
+	for (i = 0; i < nitems; i++)
+	{
+		if (ptr[i + 1] - ptr[i] < 2)
+			continue;
+		units++;
+		for (j = ptr[i]; j < ptr[i + 1]; j++)
+			nc[cat[j]] += 1;
+	}
+	res->n_items = (int64_t) units;
+	for (k = 0; k < q; k++)
+	{
+		n += nc[k];
+		cum[k + 1] = cum[k] + nc[k];
+		if (nc[k] > 0)
+			iwork[nu++] = k;
+	}
+	if (units == 0)
+		return;
+
+	/* D_e = Σ_ck n_c n_k δ²_ck / (n (n - 1)) */
+	if (level == AGREE_NOMINAL)
+	{
+		double		s2 = 0;
+
+		for (k = 0; k < q; k++)
+			s2 += nc[k] * nc[k];
+		d_e = (n * n - s2) / (n * (n - 1));
+	}
+	else if (level == AGREE_INTERVAL)
+	{
+		double		mean = 0,
+					ss = 0;
+
+		for (k = 0; k < q; k++)
+			mean += nc[k] * x[k];
+		mean /= n;
+		for (k = 0; k < q; k++)
+			ss += nc[k] * (x[k] - mean) * (x[k] - mean);
+		d_e = 2 * n * ss / (n * (n - 1));
+	}
+	else
+	{
+		for (a = 0; a < nu; a++)
+			for (b = 0; b < nu; b++)
+				if (a != b)
+					d_e += nc[iwork[a]] * nc[iwork[b]] *
+						alpha_delta2(level, x, cum, nc, iwork[a], iwork[b]);
+		d_e /= n * (n - 1);
+	}
+
+	/* D_o = (1/n) Σ_u Σ_{ordered pairs in u} δ² / (m_u - 1) */
+	for (i = 0; i < nitems; i++)
+	{
+		size_t		m = ptr[i + 1] - ptr[i];
+		double		s = 0;
+		int		   *dist = iwork + nu;	/* iwork has room: nu + nd <= 2q */
+
+		if (m < 2)
+			continue;
+		if (level == AGREE_INTERVAL)
+		{
+			double		mean = 0;
+
+			for (j = ptr[i]; j < ptr[i + 1]; j++)
+				mean += x[cat[j]];
+			mean /= (double) m;
+			for (j = ptr[i]; j < ptr[i + 1]; j++)
+				s += (x[cat[j]] - mean) * (x[cat[j]] - mean);
+			s *= 2 * (double) m;
+		}
+		else
+		{
+			nd = 0;
+			for (j = ptr[i]; j < ptr[i + 1]; j++)
+			{
+				if (cnt[cat[j]] == 0)
+					dist[nd++] = cat[j];
+				cnt[cat[j]] += 1;
+			}
+			if (level == AGREE_NOMINAL)
+			{
+				s = (double) m * (double) m;
+				for (a = 0; a < nd; a++)
+					s -= cnt[dist[a]] * cnt[dist[a]];
+			}
+			else
+				for (a = 0; a < nd; a++)
+					for (b = 0; b < nd; b++)
+						if (a != b)
+							s += cnt[dist[a]] * cnt[dist[b]] *
+								alpha_delta2(level, x, cum, nc, dist[a], dist[b]);
+			for (a = 0; a < nd; a++)
+				cnt[dist[a]] = 0;
+		}
+		ksum_add(&d_o_sum, s / (double) (m - 1));
+	}
+	d_o = ksum_get(&d_o_sum) / n;
+	res->p_o = d_o;
+	res->p_e = d_e;
+	res->has_p_o = res->has_p_e = true;
+	if (!(d_e > 0))
+		return;					/* every pairable value identical: 0/0 */
+	res->estimate = 1 - d_o / d_e;
+	res->has_estimate = true;
+}
+
+/* ------------------------------------------------------------ quantile */
+
+double
+agree_norm_quantile(double p)
+{
+	double		lo = -40,
+				hi = 40;
+	int			it;
+
+	if (!(p > 0 && p < 1))
+		return NAN;
+	/* bisection on Φ(x) = erfc(-x / √2) / 2; 200 halvings reach full precision */
+	for (it = 0; it < 200; it++)
+	{
+		double		mid = (lo + hi) / 2;
+
+		if (0.5 * erfc(-mid / sqrt(2.0)) < p)
+			lo = mid;
+		else
+			hi = mid;
+		if (hi - lo <= 0)
+			break;
+	}
+	return (lo + hi) / 2;
+}

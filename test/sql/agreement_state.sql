@@ -1,0 +1,133 @@
+-- annqa.agree_state: exact text and binary round trips, combine of partial
+-- states (results do not depend on how rows are split), validation of
+-- untrusted text (22P02) and binary (22P03) input, and argument errors.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS annqa CASCADE;
+RESET client_min_messages;
+
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- aggregates that expose the partial state and merge states (what parallel
+-- workers and Citus do: partial states travel as text)
+CREATE AGGREGATE pg_temp.st(bigint, text, bigint) (SFUNC = annqa.agree_trans, STYPE = annqa.agree_state);
+CREATE AGGREGATE pg_temp.st(text, text, text) (SFUNC = annqa.agree_trans, STYPE = annqa.agree_state);
+CREATE AGGREGATE pg_temp.st_opt(bigint, text, bigint, text, jsonb) (SFUNC = annqa.agree_trans_options, STYPE = annqa.agree_state);
+CREATE AGGREGATE pg_temp.merge(annqa.agree_state) (SFUNC = annqa.agree_combine, STYPE = annqa.agree_state);
+
+-- Fleiss (1971) diagnoses, 30 items x 6 ratings
+CREATE TEMP TABLE diag (item bigint, rater text, label text);
+\copy diag FROM 'shared/data/irr_diagnoses/diagnoses_long.csv' CSV HEADER
+CREATE TEMP TABLE diag_n AS
+SELECT item, rater, left(label, 1)::bigint AS label FROM diag;
+
+-- text round trip is exact, and the state read back gives the same kappa (0.4302)
+CREATE TEMP TABLE s AS SELECT pg_temp.st(item, rater, label) AS s FROM diag_n;
+SELECT (s::text)::annqa.agree_state::text = s::text AS text_round_trip,
+       left(s::text, 7) AS prefix,
+       round(annqa.agree_final_fleiss_kappa(s::text::annqa.agree_state)::numeric, 4) AS kappa_from_text
+FROM s;
+-- the same through the text-label overloads
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.st(item::text, rater, label))::numeric, 4) AS kappa_text_keys FROM diag;
+
+-- binary round trip through COPY (FORMAT binary): send, then recv
+CREATE TEMP TABLE sb (s annqa.agree_state);
+DO $$ BEGIN
+  EXECUTE format('COPY s TO %L (FORMAT binary)', '/tmp/annqa_agree_state_' || pg_backend_pid() || '.bin');
+  EXECUTE format('COPY sb FROM %L (FORMAT binary)', '/tmp/annqa_agree_state_' || pg_backend_pid() || '.bin');
+END $$;
+SELECT sb.s::text = s.s::text AS binary_round_trip FROM s, sb;
+
+-- combine: split the rows four ways by a hash unrelated to the item order, ship the
+-- partial states as text, merge them in two different orders
+CREATE TEMP TABLE parts AS
+SELECT g, pg_temp.st(item, rater, label)::text AS s FROM diag_n, LATERAL (SELECT hashtext(rater || item) & 3 AS g) h GROUP BY g;
+SELECT count(*) AS partial_states FROM parts;
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(s::annqa.agree_state ORDER BY g))::numeric, 12)
+     = round(annqa.agree_final_fleiss_kappa(pg_temp.merge(s::annqa.agree_state ORDER BY g DESC))::numeric, 12) AS order_free,
+       round(annqa.agree_final_fleiss_kappa(pg_temp.merge(s::annqa.agree_state ORDER BY g))::numeric, 4) AS merged_kappa
+FROM parts;
+-- a duplicate (item, rater) pair split across two partial states is found after the merge
+SELECT pg_temp.err($q$
+  SELECT annqa.agree_final_fleiss_kappa(pg_temp.merge(s))
+  FROM (SELECT pg_temp.st(item, rater, label) s FROM diag_n
+        UNION ALL SELECT pg_temp.st(5::bigint, 'rater2', 3::bigint)) t$q$);
+-- partial states with different options do not merge (22023)
+SELECT pg_temp.err($q$
+  SELECT pg_temp.merge(s) FROM (SELECT pg_temp.st_opt(item, rater, label, 'gwet_ac2', '{"weights": "linear"}') s FROM diag_n
+        UNION ALL SELECT pg_temp.st_opt(item, rater, label, 'gwet_ac2', '{"weights": "quadratic"}') FROM diag_n) t$q$);
+
+-- ---------------------------------------------------------------- bad text: 22P02
+SELECT pg_temp.err($$SELECT 'garbage'::annqa.agree_state$$);
+SELECT pg_temp.err($$SELECT 'agree1:'::annqa.agree_state$$);
+SELECT pg_temp.err($$SELECT 'agree1:!!!!'::annqa.agree_state$$);
+SELECT pg_temp.err($$SELECT ('agree1:' || encode('hello world', 'base64'))::annqa.agree_state$$);
+-- every truncation of a valid state is rejected
+SELECT count(*) > 100 AS many_truncations,
+       count(*) = count(*) FILTER (WHERE pg_temp.err(format('SELECT %L::annqa.agree_state',
+           'agree1:' || encode(substr(b, 1, n), 'base64'))) LIKE '22P02%') AS all_rejected
+FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t,
+     generate_series(0, length(b) - 1) n;
+-- single-byte corruptions: each is rejected (22P02) or still a valid state; never a crash
+SELECT count(*) AS corruptions,
+       count(*) FILTER (WHERE r LIKE '22P02%' OR r = 'no error') AS rejected_or_valid
+FROM (SELECT pg_temp.err(format('SELECT annqa.agree_final_fleiss_kappa(%L::annqa.agree_state)',
+          'agree1:' || encode(set_byte(b, n, (get_byte(b, n) + 1 + n) % 256), 'base64'))) AS r
+      FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t,
+           generate_series(0, 60) n) x;
+-- a rating that points past the label dictionary (last byte of the last rating id)
+SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
+  'agree1:' || encode(set_byte(b, length(b) - 1, 200), 'base64')))
+FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t;
+
+-- ---------------------------------------------------------------- bad binary: 22P03
+-- a COPY binary file whose one field is a truncated state
+DO $$
+DECLARE
+  b bytea := (SELECT decode(substr(s::text, 8), 'base64') FROM s);
+  f text := '/tmp/annqa_agree_bad_' || pg_backend_pid() || '.bin';
+  body bytea;
+BEGIN
+  b := substr(b, 1, 40);
+  body := '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea   -- signature, flags, header ext
+       || '\x0001'::bytea || int4send(length(b)) || b || '\xffff'::bytea;  -- one tuple, one field; trailer
+  EXECUTE format('COPY (SELECT %L) TO PROGRAM %L', replace(encode(body, 'base64'), E'\n', ''), 'base64 -d > ' || f);
+  TRUNCATE sb;
+  BEGIN
+    EXECUTE format('COPY sb FROM %L (FORMAT binary)', f);
+    RAISE NOTICE 'no error';
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE '%: %', SQLSTATE, SQLERRM;
+  END;
+END $$;
+
+-- ---------------------------------------------------------------- argument errors
+SELECT pg_temp.err($$SELECT annqa.gwet_ac2(item, rater, label, 'cubic') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominall') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'interval') FROM diag$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'kappa') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac2', '{"weight": "linear"}') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac2', '[1]') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac1', '{"categories": [1, 2, 2]}') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac1', '{"categories": ["a"]}') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac1', '{"categories": [1.5]}') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac1', '{"conf_level": 1}') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'fleiss_kappa_category') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'gwet_ac2', '{"weights": "linear", "basis": "value"}') FROM diag$$);
+-- a label outside the declared categories (22000)
+SELECT pg_temp.err($$SELECT annqa.gwet_ac1(item, rater, label, ARRAY[1, 2, 3]::bigint[]) FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.gwet_ac1(item, rater, label, ARRAY[1, NULL]::bigint[]) FROM diag_n$$);
+-- NULL keys (22004), non-finite values (22003), negative ratio values (22023)
+SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, NULL::text, label) FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, 'nan'::float8, 'interval') FROM diag_n$$);
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label - 3.0, 'ratio') FROM diag_n$$);
+-- a duplicate (item, rater) pair (22000)
+SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM (SELECT * FROM diag_n UNION ALL SELECT 1, 'rater1', 4) t$$);
+-- the transition function outside an aggregate
+SELECT pg_temp.err($$SELECT annqa.agree_trans(NULL, 1::bigint, 'a'::text, 1::bigint)$$);
+SELECT pg_temp.err($$SELECT annqa.brennan_prediger(item, rater, label, 'cubic') FROM diag_n$$);
