@@ -198,17 +198,19 @@ COMMENT ON COLUMN annqa.unit_rows.label IS 'its class name; NULL when the rater 
 -- ---------------------------------------------------------------- agreement
 
 CREATE VIEW annqa.agreement_by_class WITH (security_invoker = true) AS
-WITH uc AS (
-    SELECT DISTINCT unit_key, class_id FROM annqa.unit_rows WHERE class_id IS NOT NULL
+WITH k AS (
+    SELECT DISTINCT dataset_id, batch_id, class_id FROM annqa.unit_rows WHERE class_id IS NOT NULL
 ), ag AS (
-    SELECT u.dataset_id, u.batch_id, uc.class_id,
-           annqa.fleiss_kappa(u.unit_key, u.annotator_id, coalesce(u.label, '<none>')) AS fleiss_kappa,
-           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'), 'nominal') AS krippendorff_alpha,
-           annqa.percent_agreement(u.unit_key, u.annotator_id, coalesce(u.label, '<none>')) AS percent_agreement,
-           count(DISTINCT u.item_id) AS items, count(DISTINCT u.unit_key) AS units,
+    SELECT u.dataset_id, u.batch_id, k.class_id,
+           annqa.fleiss_kappa(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS fleiss_kappa,
+           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END, 'nominal') AS krippendorff_alpha,
+           annqa.percent_agreement(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS percent_agreement,
+           count(DISTINCT u.item_id) FILTER (WHERE u.class_id = k.class_id) AS items,
+           count(DISTINCT u.unit_key) FILTER (WHERE u.class_id = k.class_id) AS units,
            count(DISTINCT u.annotator_id) AS raters
-    FROM annqa.unit_rows u JOIN uc USING (unit_key)
-    GROUP BY u.dataset_id, u.batch_id, uc.class_id
+    FROM annqa.unit_rows u
+    JOIN k ON k.dataset_id = u.dataset_id AND k.batch_id IS NOT DISTINCT FROM u.batch_id
+    GROUP BY u.dataset_id, u.batch_id, k.class_id
 ), iou AS (
     SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
     FROM annqa.match_rows WHERE comparison = 'pair' AND status = 'matched'
@@ -222,7 +224,7 @@ JOIN annqa.label_class c ON c.class_id = ag.class_id
 LEFT JOIN annqa.batch b ON b.batch_id = ag.batch_id
 LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
               AND iou.class_id = ag.class_id;
-COMMENT ON VIEW annqa.agreement_by_class IS 'object-level agreement among the raters per dataset, batch and class: over the object units that contain the class, each rater''s label or <none>; Fleiss kappa, Krippendorff alpha (nominal), pairwise percent agreement; mean IoU of same-class matched pairs of raters; where the guideline is weak';
+COMMENT ON VIEW annqa.agreement_by_class IS 'object-level agreement among the raters per dataset, batch and class (category-specific): over every object unit of the batch, each rater says yes (an object of this class in the unit) or no; Fleiss kappa, Krippendorff alpha (nominal) and pairwise percent agreement of that yes/no rating; items and units where some rater drew the class; mean IoU of same-class matched pairs of raters; where the guideline is weak';
 
 CREATE VIEW annqa.agreement_by_batch WITH (security_invoker = true) AS
 SELECT u.dataset_id, u.batch_id,
@@ -668,3 +670,112 @@ SELECT c.dataset_id, d.name AS dataset,
 FROM annqa.checklist c JOIN annqa.dataset d USING (dataset_id)
 GROUP BY c.dataset_id, d.name;
 COMMENT ON VIEW annqa.maturity IS 'counts the checklist items that do not pass (fail or unknown); three or more missing: not mature enough for scale';
+
+-- ---------------------------------------------------------------- column comments
+-- One description per column name (a view-specific one where the meaning
+-- differs); the install fails if a view column is left without a comment.
+DO $do$
+DECLARE
+    r record;
+    descr text;
+BEGIN
+    FOR r IN
+        WITH doc(v, col, descr) AS (VALUES
+      (NULL, 'dataset_id', 'the dataset'), (NULL, 'dataset', 'dataset name'),
+      (NULL, 'batch_id', 'the batch (NULL: items without a batch)'), (NULL, 'batch', 'batch name'),
+      (NULL, 'item_id', 'the item'), (NULL, 'uri', 'the item''s URI'),
+      (NULL, 'video', 'video of the item, NULL for a still image'), (NULL, 'frame', 'frame number within the video'),
+      (NULL, 'annotator_id', 'the rater (annotator)'), (NULL, 'annotator', 'the rater''s name'),
+      (NULL, 'class_id', 'the class'), (NULL, 'class', 'class name'), (NULL, 'risk', 'the class''s risk: normal, hard, safety_critical'),
+      (NULL, 'annotation_id', 'the rater''s annotation'), (NULL, 'kind', 'annotator kind: human, model, gold'),
+      (NULL, 'family', 'geometry family: tag, box, rbox, mask'),
+      (NULL, 'comparison', 'gold (rater against gold) or pair (rater against rater)'),
+      (NULL, 'reference_id', 'the reference annotator: gold, or the first rater of the pair'),
+      (NULL, 'reference_annotation_id', 'the reference (gold) annotation'),
+      (NULL, 'reference_label', 'class name of the reference object'), (NULL, 'label', 'class name of the rater''s object'),
+      (NULL, 'similarity', 'IoU (or tag similarity) of the pair'),
+      (NULL, 'fleiss_kappa', 'Fleiss kappa'), (NULL, 'krippendorff_alpha', 'Krippendorff alpha, nominal'),
+      (NULL, 'percent_agreement', 'pairwise percent agreement'), (NULL, 'kappa', 'Cohen kappa'),
+      (NULL, 'mean_iou', 'mean IoU of matched pairs'),
+      (NULL, 'items', 'number of items'), (NULL, 'units', 'number of object units'), (NULL, 'raters', 'number of raters'),
+      (NULL, 'annotator_a', 'first rater'), (NULL, 'annotator_b', 'second rater'),
+      (NULL, 'name_a', 'first rater''s name'), (NULL, 'name_b', 'second rater''s name'),
+      (NULL, 'common_items', 'items both raters labelled'), (NULL, 'objects', 'number of objects'),
+      (NULL, 'accuracy', 'CVAT accuracy: valid / (valid + mismatched + missing + extra)'),
+      (NULL, 'passed', 'whether the accuracy reaches the policy''s gold_pass_accuracy'),
+      (NULL, 'all_classes', 'true: the row sums every class; false: one class'),
+      (NULL, 'valid', 'matched objects'), (NULL, 'mismatched', 'matched with another label'),
+      (NULL, 'missing', 'gold objects the rater did not draw'), (NULL, 'extra', 'rater objects with no gold partner'),
+      (NULL, 'matched', 'matched objects'),
+      (NULL, 'precision', 'valid / rater objects'), (NULL, 'recall', 'valid / gold objects'),
+      (NULL, 'f1', '2 valid / (rater objects + gold objects)'),
+      (NULL, 'gold_items', 'gold/validation items compared'), (NULL, 'gold_pass_rate', 'share of gold items whose accuracy reaches gold_pass_accuracy'),
+      (NULL, 'annotator_label', 'the rater''s label, unmatched for a missing object'),
+      (NULL, 'gold_label', 'the gold label, unmatched for an extra object'),
+      (NULL, 'n', 'number of objects'), (NULL, 'conflict', 'missing, extra, mismatching_label or low_overlap'),
+      (NULL, 'gold_objects', 'gold objects of the class (every row but extra)'),
+      (NULL, 'low_overlap', 'matched pairs below the low_overlap_threshold'),
+      (NULL, 'error_rate', '(missing + extra + mismatched) / all objects'), (NULL, 'missing_rate', 'missing / all objects'),
+      (NULL, 'extra_rate', 'extra / all objects'), (NULL, 'mismatch_rate', 'mismatched / all objects'),
+      (NULL, 'reason', 'review reason (none: accepted)'), (NULL, 'reviews', 'reviews'), (NULL, 'reworked', 'reviews not accepted'),
+      (NULL, 'reviews_in_group', 'all reviews of the batch, class and annotator'),
+      (NULL, 'rework_rate', 'reworked / reviews_in_group'),
+      (NULL, 'tag', 'edge-case tag, NULL: every item'), (NULL, 'min_items', 'declared minimum items'),
+      (NULL, 'min_objects', 'declared minimum objects per rater'), (NULL, 'meets_target', 'the declared minimum is met (NULL: none declared)'),
+      (NULL, 'risk_score', 'weighted sum of the risk reasons'), (NULL, 'reasons', 'the reasons, by name'),
+      (NULL, 'agreement', 'agreement among the raters on the item (accuracy over pair match rows)'),
+      (NULL, 'gold_conflicts', 'unmatched or mismatched objects against gold'), (NULL, 'reviewed', 'the item has a review'),
+      (NULL, 'rank', 'rank (1 first)'), (NULL, 'disagreements', 'unmatched or mismatched objects between raters'),
+      (NULL, 'pass_rate', 'gold pass rate over all gold items'), (NULL, 'latest_accuracy', 'accuracy in the latest time window'),
+      (NULL, 'window_start', 'start of the time window (policy drift_window)'), (NULL, 'window_accuracy', 'accuracy in the window'),
+      (NULL, 'window_gold_items', 'gold items in the window'),
+      (NULL, 'topic', 'rework_by_class, needs_calibration, repeating_edge_case or task_type_disagreement'),
+      (NULL, 'subject', 'the class, annotator, tag or task type'), (NULL, 'value', 'the topic''s measure (higher is worse, except needs_calibration: accuracy)'),
+      (NULL, 'item', 'checklist item'), (NULL, 'status', 'pass, fail or unknown'), (NULL, 'evidence', 'what the data shows'),
+      (NULL, 'missing_items', 'checklist items that do not pass'), (NULL, 'verdict', 'mature enough for scale, or not'),
+      (NULL, 'task_type', 'task type of the item'),
+      (NULL, 'annotation_ids', 'annotation ids in order'), (NULL, 'class_ids', 'class ids in order'),
+      (NULL, 'labels', 'class names in order'), (NULL, 'boxes', 'boxes (family box)'), (NULL, 'rboxes', 'rotated boxes (family rbox)'),
+      (NULL, 'masks', 'masks (family mask)'),
+      (NULL, 'parameters', 'the policy''s parameters jsonb'),
+      ('policy', 'iou_threshold', 'effective iou_threshold'),
+      ('policy', 'min_agreement', 'effective min_agreement'),
+      ('policy', 'min_gold_pass_rate', 'effective min_gold_pass_rate'),
+      ('policy', 'gold_pass_accuracy', 'effective gold_pass_accuracy'),
+      ('policy', 'max_missing_rate', 'effective max_missing_rate'),
+      ('policy', 'audit_sample_size', 'effective audit_sample_size'),
+      ('policy', 'max_audit_error_rate', 'effective max_audit_error_rate'),
+      ('policy', 'require_owner', 'effective require_owner'),
+      ('policy', 'low_overlap_threshold', 'effective low_overlap_threshold'),
+      ('policy', 'crowded_overlaps', 'effective crowded_overlaps'),
+      ('policy', 'rare_share', 'effective rare_share'),
+      ('policy', 'drift', 'effective drift'),
+      ('policy', 'drift_window', 'effective drift_window'),
+      ('item_agreement', 'raters', 'raters compared on the item'),
+      ('checklist', 'n', 'checklist item number, 1 to 18'),
+      ('maturity', 'passed', 'checklist items that pass'), ('maturity', 'missing', 'checklist items that fail or are unknown'),
+      ('monitoring', 'n', 'count behind the value'),
+      ('confusion', 'n', 'number of objects'),
+      ('low_agreement_items', 'min_agreement', 'the policy''s min_agreement'),
+      ('calibration_needed', 'reasons', 'accuracy_below_policy, pass_rate_below_policy, drifting'),
+      ('calibration_needed', 'accuracy', 'mean gold accuracy over all gold items'),
+      ('agreement_matrix', 'objects', 'pair match rows'), ('agreement_matrix', 'percent_agreement', 'share of pair objects matched with the same label'),
+      ('review_queue', 'objects', 'non-gold objects on the item'),
+      ('coverage', 'objects', 'non-gold objects per rater'),
+      ('frame_quality', 'mismatched', 'matched with another label'),
+      ('gold_accuracy', 'mismatched', 'matched with another label'))
+        SELECT c.relname, a.attname,
+               (SELECT d.descr FROM doc d WHERE d.col = a.attname AND (d.v = c.relname OR d.v IS NULL)
+                ORDER BY d.v NULLS LAST LIMIT 1) AS descr
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+        WHERE n.nspname = 'annqa' AND c.relkind = 'v' AND col_description(c.oid, a.attnum) IS NULL
+    LOOP
+        descr := r.descr;
+        IF descr IS NULL THEN
+            RAISE EXCEPTION 'annqa: view column annqa.%.% has no description', r.relname, r.attname;
+        END IF;
+        EXECUTE format('COMMENT ON COLUMN annqa.%I.%I IS %L', r.relname, r.attname, descr);
+    END LOOP;
+END
+$do$;

@@ -335,11 +335,11 @@ BEGIN
     WITH g AS (
         SELECT u.* FROM annqa.unit_rows u JOIN annqa.item i ON i.item_id = u.item_id
         WHERE u.dataset_id = did AND i.in_gold_set
-    ), uc AS (
-        SELECT DISTINCT g.unit_key, g.class_id FROM g WHERE g.class_id IS NOT NULL
     ), per_class AS (
-        SELECT c.name, annqa.fleiss_kappa(g.unit_key, g.annotator_id, coalesce(g.label, '<none>'))::float8 AS k
-        FROM g JOIN uc USING (unit_key) JOIN annqa.label_class c ON c.class_id = uc.class_id
+        SELECT c.name, annqa.fleiss_kappa(g.unit_key, g.annotator_id,
+                                          CASE WHEN g.class_id = c.class_id THEN 'yes' ELSE 'no' END)::float8 AS k
+        FROM g CROSS JOIN annqa.label_class c
+        WHERE c.class_id IN (SELECT g2.class_id FROM g g2)
         GROUP BY c.name
     )
     SELECT (SELECT annqa.fleiss_kappa(g.unit_key, g.annotator_id, coalesce(g.label, '<none>'))::float8 FROM g),
@@ -368,7 +368,7 @@ BEGIN
     END IF;
 END
 $pr$;
-COMMENT ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) IS 'the calibration gate, before scaling: Fleiss kappa among the raters over the object units of the gold-set items, overall and per class; records the decision (gate calibration) and fails, naming the weak classes, when the team does not reach the policy''s min_agreement';
+COMMENT ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) IS 'the calibration gate, before scaling: Fleiss kappa among the raters over the object units of the gold-set items, overall and per class (category-specific yes/no over every unit); records the decision (gate calibration) and fails, naming the weak classes, when the team does not reach the policy''s min_agreement';
 
 REVOKE EXECUTE ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) FROM PUBLIC;
