@@ -277,7 +277,8 @@ BEGIN
     INSERT INTO annqa.release (batch_id, dataset_id, dataset_version, gate, decided_by, passed, checks,
                                failing_checks, parameters, extension_version)
     SELECT bid, b.dataset_id, release_gate.dataset_version, 'release', release_gate.decided_by, passed, checks,
-           failing, to_jsonb(p) || jsonb_build_object('audit_seed', (SELECT min(s.seed) FROM annqa.audit_sample s WHERE s.batch_id = bid)),
+           failing, to_jsonb(p) || jsonb_build_object('audit_seed', (SELECT min(s.seed) FROM annqa.audit_sample s WHERE s.batch_id = bid),
+                                         'called_by', session_user::text),
            (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'annqa')
     FROM annqa.policy p WHERE p.dataset_id = b.dataset_id
     RETURNING release_id INTO rid;
