@@ -434,6 +434,11 @@ WITH obj AS (
                          AND a.annotation_id < b.annotation_id AND a.box && b.box
     WHERE a.box IS NOT NULL AND b.box IS NOT NULL
     GROUP BY 1, 2
+), crowd_item AS (
+    SELECT item_id, max(n_overlaps) AS n_overlaps FROM crowd GROUP BY 1
+), gold_conf AS (
+    SELECT item_id, count(*) AS n FROM annqa.match_rows
+    WHERE comparison = 'gold' AND status <> 'matched' GROUP BY 1
 ), per_item AS (
     SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
            bool_or(o.risk = 'safety_critical') AS safety,
@@ -450,15 +455,16 @@ WITH obj AS (
     GROUP BY 1, 2, 3, 4
 ), flags AS (
     SELECT pi.*, p.min_agreement,
-           coalesce((SELECT max(n_overlaps) FROM crowd c WHERE c.item_id = pi.item_id), 0) >= p.crowded_overlaps AS crowded,
+           coalesce(ci.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
            ia.agreement,
            coalesce(ia.agreement < p.min_agreement, false) AS low_agreement,
-           (SELECT count(*) FROM annqa.match_rows m WHERE m.item_id = pi.item_id AND m.comparison = 'gold'
-                AND m.status <> 'matched') AS gold_conflicts,
+           coalesce(gc.n, 0) AS gold_conflicts,
            EXISTS (SELECT 1 FROM annqa.review r WHERE r.item_id = pi.item_id) AS reviewed
     FROM per_item pi
     JOIN annqa.policy p USING (dataset_id)
     LEFT JOIN annqa.item_agreement ia ON ia.item_id = pi.item_id
+    LEFT JOIN crowd_item ci ON ci.item_id = pi.item_id
+    LEFT JOIN gold_conf gc ON gc.item_id = pi.item_id
 ), scored AS (
     SELECT f.*,
            (3 * coalesce(safety, false)::int + 2 * coalesce(hard, false)::int + coalesce(small, false)::int
@@ -578,7 +584,10 @@ WITH d AS (
               JOIN annqa.annotation an USING (item_id) JOIN annqa.annotator a USING (annotator_id)
              WHERE i.dataset_id = d.dataset_id AND i.in_gold_set AND a.kind = 'gold') AS gold_items,
            (SELECT count(*) FROM annqa.item i WHERE i.dataset_id = d.dataset_id AND i.is_validation) AS validation_items,
-           (SELECT count(*) FROM annqa.agreement_by_class g WHERE g.dataset_id = d.dataset_id) AS agreement_rows,
+           (SELECT count(*) FROM (SELECT 1 FROM annqa.annotation an JOIN annqa.item i USING (item_id)
+                                    JOIN annqa.annotator a USING (annotator_id)
+                                  WHERE i.dataset_id = d.dataset_id AND a.kind <> 'gold' AND an.kind <> 'tag'
+                                  GROUP BY an.item_id HAVING count(DISTINCT an.annotator_id) >= 2) x) AS agreement_rows,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
              WHERE i.dataset_id = d.dataset_id) AS reviews,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
@@ -636,7 +645,7 @@ FROM ev CROSS JOIN LATERAL (VALUES
       format('%s of %s classes marked hard or safety_critical', ev.risky, ev.classes)),
   (12, 'agreement tracked by class',
       CASE WHEN ev.agreement_rows > 0 THEN 'pass' ELSE 'fail' END,
-      format('%s rows in annqa.agreement_by_class', ev.agreement_rows)),
+      format('%s items with objects from two or more raters (rows of annqa.agreement_by_class)', ev.agreement_rows)),
   (13, 'rework logged by reason',
       CASE WHEN ev.reviews_with_reason > 0 THEN 'pass' WHEN ev.reviews > 0 THEN 'unknown' ELSE 'fail' END,
       format('%s reviews, %s with a reason', ev.reviews, ev.reviews_with_reason)),
