@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: build and install annqa into a scratch PostgreSQL tree, start a
 # throwaway cluster as the postgres user (private socket directory and port),
-# load real multi-annotator data from ../shared/data, print a quality summary,
+# load real multi-annotator data from ../shared/data into the annqa model, print the
+# quality views, run the calibration and release gates,
 # and stop the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,790 @@
+-- ======================================================================
+-- Quality views.  One shared intermediate, annqa.match_rows (every object
+-- of every annotator matched against gold, and against every other
+-- annotator, per item), plus annqa.unit_rows (object units for the
+-- agreement statistics).  Every other view is a GROUP BY over them.
+--
+-- All views are security_invoker: they run with the privileges and the
+-- row-level security policies of the user who queries them, so an
+-- annotator who may not read gold annotations gets no gold through them.
+-- ======================================================================
+
+-- The policy of each dataset: the gate_policy row or the column defaults.
+CREATE VIEW annqa.policy WITH (security_invoker = true) AS
+SELECT d.dataset_id,
+       coalesce(p.iou_threshold, 0.5)::float8          AS iou_threshold,
+       coalesce(p.min_agreement, 0.6)::float8          AS min_agreement,
+       coalesce(p.min_gold_pass_rate, 0.9)::float8     AS min_gold_pass_rate,
+       coalesce(p.gold_pass_accuracy, 0.7)::float8     AS gold_pass_accuracy,
+       coalesce(p.max_missing_rate, 0.05)::float8      AS max_missing_rate,
+       coalesce(p.audit_sample_size, 50)::int          AS audit_sample_size,
+       coalesce(p.max_audit_error_rate, 0.05)::float8  AS max_audit_error_rate,
+       coalesce(p.require_owner, true)                 AS require_owner,
+       coalesce((p.parameters ->> 'low_overlap_threshold')::float8, 0.7) AS low_overlap_threshold,
+       coalesce((p.parameters ->> 'crowded_overlaps')::int, 3)           AS crowded_overlaps,
+       coalesce((p.parameters ->> 'rare_share')::float8, 0.05)           AS rare_share,
+       coalesce((p.parameters ->> 'drift')::float8, 0.1)                 AS drift,
+       coalesce(p.parameters ->> 'drift_window', '7 days')::interval     AS drift_window,
+       coalesce(p.parameters, '{}'::jsonb)             AS parameters
+FROM annqa.dataset d LEFT JOIN annqa.gate_policy p USING (dataset_id);
+COMMENT ON VIEW annqa.policy IS 'the effective gate policy of every dataset: its gate_policy row, or the defaults; parameters keys low_overlap_threshold (0.7), crowded_overlaps (3), rare_share (0.05), drift (0.1), drift_window (7 days)';
+
+-- Who takes part: the raters of a batch are the non-gold annotators with at
+-- least one annotation on an item of the batch; the gold of a dataset is
+-- every annotator of kind gold with an annotation in the dataset.
+CREATE VIEW annqa.batch_raters WITH (security_invoker = true) AS
+SELECT DISTINCT i.dataset_id, i.batch_id, an.annotator_id, a.name AS annotator, a.kind
+FROM annqa.annotation an
+JOIN annqa.item i USING (item_id)
+JOIN annqa.annotator a USING (annotator_id)
+WHERE a.kind <> 'gold';
+COMMENT ON VIEW annqa.batch_raters IS 'the raters of each batch: the non-gold annotators with at least one annotation on an item of the batch (an item without a batch belongs to the NULL batch of its dataset)';
+
+-- Objects per item, annotator and geometry family, as parallel arrays.
+CREATE VIEW annqa.item_objects WITH (security_invoker = true) AS
+SELECT an.item_id, an.annotator_id, f.family,
+       array_agg(an.annotation_id ORDER BY an.annotation_id)             AS annotation_ids,
+       array_agg(an.class_id ORDER BY an.annotation_id)                  AS class_ids,
+       array_agg(coalesce(c.name, '<none>') ORDER BY an.annotation_id)   AS labels,
+       array_agg(an.box ORDER BY an.annotation_id) FILTER (WHERE f.family = 'box')   AS boxes,
+       array_agg(an.rbox ORDER BY an.annotation_id) FILTER (WHERE f.family = 'rbox') AS rboxes,
+       array_agg(an.mask ORDER BY an.annotation_id) FILTER (WHERE f.family = 'mask') AS masks
+FROM annqa.annotation an
+LEFT JOIN annqa.label_class c USING (class_id)
+CROSS JOIN LATERAL (SELECT CASE WHEN an.kind = 'tag' THEN 'tag'
+                                WHEN an.kind = 'rbox' THEN 'rbox'
+                                WHEN an.mask IS NOT NULL THEN 'mask'
+                                WHEN an.box IS NOT NULL THEN 'box' END AS family) f
+WHERE f.family IS NOT NULL
+GROUP BY an.item_id, an.annotator_id, f.family;
+COMMENT ON VIEW annqa.item_objects IS 'the objects of each item, annotator and geometry family (tag, box, rbox, mask) as arrays in annotation_id order: the input of annqa.match and annqa.object_units';
+
+CREATE VIEW annqa.match_rows WITH (security_invoker = true) AS
+WITH golds AS (
+    SELECT DISTINCT i.dataset_id, an.annotator_id
+    FROM annqa.annotation an JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+    WHERE a.kind = 'gold'
+), cmp AS (
+    SELECT i.item_id, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id AS annotator_id
+    FROM annqa.item i
+    JOIN golds g ON g.dataset_id = i.dataset_id
+    JOIN annqa.batch_raters r ON r.dataset_id = i.dataset_id AND r.batch_id IS NOT DISTINCT FROM i.batch_id
+    WHERE i.in_gold_set OR i.is_validation
+    UNION ALL
+    SELECT i.item_id, 'pair', r1.annotator_id, r2.annotator_id
+    FROM annqa.item i
+    JOIN annqa.batch_raters r1 ON r1.dataset_id = i.dataset_id AND r1.batch_id IS NOT DISTINCT FROM i.batch_id
+    JOIN annqa.batch_raters r2 ON r2.dataset_id = i.dataset_id AND r2.batch_id IS NOT DISTINCT FROM i.batch_id
+                               AND r1.annotator_id < r2.annotator_id
+), fam AS (
+    SELECT DISTINCT c.*, o.family
+    FROM cmp c JOIN annqa.item_objects o
+      ON o.item_id = c.item_id AND o.annotator_id IN (c.reference_id, c.annotator_id)
+), pairs AS (
+    SELECT f.*, p.iou_threshold, p.low_overlap_threshold,
+           coalesce(g.annotation_ids, '{}') AS g_ids, coalesce(g.class_ids, '{}') AS g_cls,
+           coalesce(g.labels, '{}') AS g_lab,
+           coalesce(t.annotation_ids, '{}') AS t_ids, coalesce(t.class_ids, '{}') AS t_cls,
+           coalesce(t.labels, '{}') AS t_lab,
+           g.boxes AS g_box, t.boxes AS t_box, g.rboxes AS g_rbox, t.rboxes AS t_rbox,
+           g.masks AS g_mask, t.masks AS t_mask
+    FROM fam f
+    JOIN annqa.item i USING (item_id)
+    JOIN annqa.policy p USING (dataset_id)
+    LEFT JOIN annqa.item_objects g ON g.item_id = f.item_id AND g.annotator_id = f.reference_id AND g.family = f.family
+    LEFT JOIN annqa.item_objects t ON t.item_id = f.item_id AND t.annotator_id = f.annotator_id AND t.family = f.family
+), m AS (
+    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_box, '{}'), p.g_lab, coalesce(p.t_box, '{}'), p.t_lab, p.iou_threshold) x
+    WHERE p.family = 'box'
+    UNION ALL
+    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_rbox, '{}'), p.g_lab, coalesce(p.t_rbox, '{}'), p.t_lab, p.iou_threshold) x
+    WHERE p.family = 'rbox'
+    UNION ALL
+    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_mask, '{}'), p.g_lab, coalesce(p.t_mask, '{}'), p.t_lab, p.iou_threshold) x
+    WHERE p.family = 'mask'
+    UNION ALL
+    SELECT p.*, x.* FROM pairs p, annqa.match(p.g_lab, p.t_lab, p.iou_threshold) x
+    WHERE p.family = 'tag'
+)
+SELECT i.dataset_id, i.batch_id, m.item_id, i.video, i.frame, i.task_type,
+       m.comparison, m.family, m.reference_id, m.annotator_id,
+       m.gold_idx, m.test_idx,
+       m.g_ids[m.gold_idx] AS reference_annotation_id,
+       m.t_ids[m.test_idx] AS annotation_id,
+       m.g_cls[m.gold_idx] AS reference_class_id,
+       m.t_cls[m.test_idx] AS class_id,
+       m.gold_label AS reference_label, m.test_label AS label,
+       m.status, m.similarity,
+       (m.status = 'matched' AND m.similarity < m.low_overlap_threshold) AS low_overlap
+FROM m JOIN annqa.item i USING (item_id);
+COMMENT ON VIEW annqa.match_rows IS 'the shared intermediate: annqa.match per item and geometry family, for every rater against every gold annotator on gold-set and validation items (comparison gold) and for every pair of raters of the batch (comparison pair, the smaller annotator_id as reference); one row per object or matched pair; the threshold is the policy''s iou_threshold';
+COMMENT ON COLUMN annqa.match_rows.dataset_id IS 'dataset of the item';
+COMMENT ON COLUMN annqa.match_rows.batch_id IS 'batch of the item (NULL: none)';
+COMMENT ON COLUMN annqa.match_rows.item_id IS 'the item';
+COMMENT ON COLUMN annqa.match_rows.video IS 'video of the item, NULL for a still image';
+COMMENT ON COLUMN annqa.match_rows.frame IS 'frame number within the video';
+COMMENT ON COLUMN annqa.match_rows.task_type IS 'task type of the item';
+COMMENT ON COLUMN annqa.match_rows.comparison IS 'gold (rater against a gold annotator) or pair (rater against rater)';
+COMMENT ON COLUMN annqa.match_rows.family IS 'geometry family matched: box (boxes, polygons and keypoints by their box), rbox, mask, tag';
+COMMENT ON COLUMN annqa.match_rows.reference_id IS 'the reference side: the gold annotator, or the first rater of the pair';
+COMMENT ON COLUMN annqa.match_rows.annotator_id IS 'the compared rater';
+COMMENT ON COLUMN annqa.match_rows.gold_idx IS '1-based index of the reference object in the item''s array, NULL for an extra object';
+COMMENT ON COLUMN annqa.match_rows.test_idx IS '1-based index of the rater''s object, NULL for a missing object';
+COMMENT ON COLUMN annqa.match_rows.reference_annotation_id IS 'the reference annotation (gold object)';
+COMMENT ON COLUMN annqa.match_rows.annotation_id IS 'the rater''s annotation';
+COMMENT ON COLUMN annqa.match_rows.reference_class_id IS 'class of the reference object';
+COMMENT ON COLUMN annqa.match_rows.class_id IS 'class of the rater''s object';
+COMMENT ON COLUMN annqa.match_rows.reference_label IS 'class name of the reference object (<none> for no class)';
+COMMENT ON COLUMN annqa.match_rows.label IS 'class name of the rater''s object';
+COMMENT ON COLUMN annqa.match_rows.status IS 'matched, mismatching_label, missing (reference object without partner), extra (rater object without partner)';
+COMMENT ON COLUMN annqa.match_rows.similarity IS 'IoU (box, rbox, mask) or tag similarity of a kept pair';
+COMMENT ON COLUMN annqa.match_rows.low_overlap IS 'a matched pair whose similarity is below the policy''s low_overlap_threshold';
+
+CREATE VIEW annqa.unit_rows WITH (security_invoker = true) AS
+WITH raters AS (
+    SELECT dataset_id, batch_id, array_agg(annotator ORDER BY annotator) AS names
+    FROM annqa.batch_raters GROUP BY dataset_id, batch_id
+), obj AS (
+    SELECT i.dataset_id, i.batch_id, i.item_id, an.annotation_id, an.class_id, a.name AS annotator,
+           coalesce(c.name, '<none>') AS label, an.box, an.rbox, an.mask,
+           CASE WHEN an.kind = 'rbox' THEN 'rbox' WHEN an.mask IS NOT NULL THEN 'mask'
+                WHEN an.box IS NOT NULL THEN 'box' END AS family
+    FROM annqa.annotation an
+    JOIN annqa.annotator a USING (annotator_id)
+    JOIN annqa.item i USING (item_id)
+    LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+    WHERE a.kind <> 'gold' AND an.kind <> 'tag'
+), per_item AS (
+    SELECT o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold,
+           array_agg(o.annotation_id ORDER BY o.annotator, o.annotation_id) AS ids,
+           array_agg(o.class_id ORDER BY o.annotator, o.annotation_id) AS cls,
+           array_agg(o.label ORDER BY o.annotator, o.annotation_id) AS labels,
+           array_agg(o.annotator ORDER BY o.annotator, o.annotation_id) AS who,
+           array_agg(o.box ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'box') AS boxes,
+           array_agg(o.rbox ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'rbox') AS rboxes,
+           array_agg(o.mask ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'mask') AS masks
+    FROM obj o
+    JOIN annqa.policy p USING (dataset_id)
+    JOIN raters r ON r.dataset_id = o.dataset_id AND r.batch_id IS NOT DISTINCT FROM o.batch_id
+    WHERE o.family IS NOT NULL
+    GROUP BY o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold
+), u AS (
+    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names) x
+    WHERE p.family = 'box'
+    UNION ALL
+    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.rboxes, p.labels, p.who, p.iou_threshold, p.names) x
+    WHERE p.family = 'rbox'
+    UNION ALL
+    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
+    WHERE p.family = 'mask'
+)
+SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
+       (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
+       a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
+       u.label
+FROM u JOIN annqa.annotator a ON a.name = u.annotator;
+COMMENT ON VIEW annqa.unit_rows IS 'object units (annqa.object_units) of the raters of each item and geometry family: one row per unit and rater of the batch, label NULL when the rater has no object in the unit; the input of the object-level agreement statistics';
+COMMENT ON COLUMN annqa.unit_rows.dataset_id IS 'dataset of the item';
+COMMENT ON COLUMN annqa.unit_rows.batch_id IS 'batch of the item';
+COMMENT ON COLUMN annqa.unit_rows.item_id IS 'the item';
+COMMENT ON COLUMN annqa.unit_rows.family IS 'geometry family: box, rbox or mask';
+COMMENT ON COLUMN annqa.unit_rows.unit IS 'unit number within the item and family';
+COMMENT ON COLUMN annqa.unit_rows.unit_key IS 'item/family/unit: the "item" of the agreement statistics';
+COMMENT ON COLUMN annqa.unit_rows.annotator_id IS 'the rater';
+COMMENT ON COLUMN annqa.unit_rows.annotation_id IS 'the rater''s object in the unit, NULL when none';
+COMMENT ON COLUMN annqa.unit_rows.class_id IS 'its class';
+COMMENT ON COLUMN annqa.unit_rows.label IS 'its class name; NULL when the rater has no object in the unit';
+
+-- ---------------------------------------------------------------- agreement
+
+CREATE VIEW annqa.agreement_by_class WITH (security_invoker = true) AS
+WITH k AS (
+    SELECT DISTINCT dataset_id, batch_id, class_id FROM annqa.unit_rows WHERE class_id IS NOT NULL
+), ag AS (
+    SELECT u.dataset_id, u.batch_id, k.class_id,
+           annqa.fleiss_kappa(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS fleiss_kappa,
+           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END, 'nominal') AS krippendorff_alpha,
+           annqa.percent_agreement(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS percent_agreement,
+           count(DISTINCT u.item_id) FILTER (WHERE u.class_id = k.class_id) AS items,
+           count(DISTINCT u.unit_key) FILTER (WHERE u.class_id = k.class_id) AS units,
+           count(DISTINCT u.annotator_id) AS raters
+    FROM annqa.unit_rows u
+    JOIN k ON k.dataset_id = u.dataset_id AND k.batch_id IS NOT DISTINCT FROM u.batch_id
+    GROUP BY u.dataset_id, u.batch_id, k.class_id
+), iou AS (
+    SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
+    FROM annqa.match_rows WHERE comparison = 'pair' AND status = 'matched'
+    GROUP BY 1, 2, 3
+)
+SELECT ag.dataset_id, ag.batch_id, b.name AS batch, ag.class_id, c.name AS class, c.risk,
+       ag.fleiss_kappa::float8, ag.krippendorff_alpha::float8, ag.percent_agreement::float8,
+       iou.mean_iou::float8, ag.items::bigint, ag.units::bigint, ag.raters::bigint
+FROM ag
+JOIN annqa.label_class c ON c.class_id = ag.class_id
+LEFT JOIN annqa.batch b ON b.batch_id = ag.batch_id
+LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
+              AND iou.class_id = ag.class_id;
+COMMENT ON VIEW annqa.agreement_by_class IS 'object-level agreement among the raters per dataset, batch and class (category-specific): over every object unit of the batch, each rater says yes (an object of this class in the unit) or no; Fleiss kappa, Krippendorff alpha (nominal) and pairwise percent agreement of that yes/no rating; items and units where some rater drew the class; mean IoU of same-class matched pairs of raters; where the guideline is weak';
+
+CREATE VIEW annqa.agreement_by_batch WITH (security_invoker = true) AS
+SELECT u.dataset_id, u.batch_id,
+       annqa.fleiss_kappa(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8 AS fleiss_kappa,
+       annqa.krippendorff_alpha(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'), 'nominal')::float8 AS krippendorff_alpha,
+       annqa.percent_agreement(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8 AS percent_agreement,
+       count(DISTINCT u.item_id)::bigint AS items, count(DISTINCT u.unit_key)::bigint AS units,
+       count(DISTINCT u.annotator_id)::bigint AS raters
+FROM annqa.unit_rows u
+GROUP BY u.dataset_id, u.batch_id;
+COMMENT ON VIEW annqa.agreement_by_batch IS 'object-level agreement among the raters of each batch over all its object units (a missing object is the category <none>): the release gate''s agreement score is fleiss_kappa';
+
+CREATE VIEW annqa.agreement_matrix WITH (security_invoker = true) AS
+WITH p AS (
+    SELECT dataset_id, batch_id, reference_id AS a, annotator_id AS b,
+           annqa.cohen_kappa(coalesce(reference_label, '<none>'), coalesce(label, '<none>'))::float8 AS kappa,
+           avg((status = 'matched')::int)::float8 AS percent_agreement,
+           avg(similarity) FILTER (WHERE status = 'matched')::float8 AS mean_iou,
+           count(DISTINCT item_id)::bigint AS common_items,
+           count(*)::bigint AS objects
+    FROM annqa.match_rows WHERE comparison = 'pair'
+    GROUP BY 1, 2, 3, 4
+), both_ways AS (
+    SELECT * FROM p
+    UNION ALL
+    SELECT dataset_id, batch_id, b, a, kappa, percent_agreement, mean_iou, common_items, objects FROM p
+)
+SELECT w.dataset_id, w.batch_id, w.a AS annotator_a, aa.name AS name_a, w.b AS annotator_b, ab.name AS name_b,
+       w.kappa, w.percent_agreement, w.mean_iou, w.common_items, w.objects
+FROM both_ways w JOIN annqa.annotator aa ON aa.annotator_id = w.a JOIN annqa.annotator ab ON ab.annotator_id = w.b;
+COMMENT ON VIEW annqa.agreement_matrix IS 'annotator x annotator, both directions (a heat map): Cohen kappa over the matched objects of the pair (an unmatched object faces <none>), share of objects matched with the same label, mean IoU, common items; the function annqa.agreement_matrix(query, statistic) is a different object';
+
+-- ---------------------------------------------------------------- gold
+
+CREATE VIEW annqa.gold_item_accuracy WITH (security_invoker = true) AS
+SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
+       coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy,
+       (coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1) >= min(p.gold_pass_accuracy)) AS passed
+FROM annqa.match_rows m JOIN annqa.policy p USING (dataset_id)
+WHERE m.comparison = 'gold'
+GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW annqa.gold_item_accuracy IS 'each rater''s CVAT accuracy against gold on each gold/validation item, and whether it reaches the policy''s gold_pass_accuracy';
+
+CREATE VIEW annqa.gold_accuracy WITH (security_invoker = true) AS
+WITH q AS (
+    SELECT dataset_id, batch_id, annotator_id, coalesce(reference_class_id, class_id) AS class_id,
+           GROUPING(coalesce(reference_class_id, class_id)) = 1 AS all_classes,
+           annqa.quality(status, similarity) AS q, count(DISTINCT item_id) AS gold_items
+    FROM annqa.match_rows WHERE comparison = 'gold'
+    GROUP BY GROUPING SETS ((dataset_id, batch_id, annotator_id),
+                            (dataset_id, batch_id, annotator_id, coalesce(reference_class_id, class_id)))
+), pr AS (
+    SELECT dataset_id, batch_id, annotator_id, avg(passed::int)::float8 AS pass_rate
+    FROM annqa.gold_item_accuracy GROUP BY 1, 2, 3
+)
+SELECT q.dataset_id, q.batch_id, q.annotator_id, a.name AS annotator,
+       CASE WHEN q.all_classes THEN NULL ELSE q.class_id END AS class_id,
+       CASE WHEN q.all_classes THEN NULL ELSE c.name END AS class,
+       q.all_classes,
+       (q.q).valid::bigint AS valid, (q.q).mismatched::bigint AS mismatched,
+       (q.q).missing::bigint AS missing, (q.q).extra::bigint AS extra,
+       (q.q).precision::float8 AS precision, (q.q).recall::float8 AS recall,
+       (q.q).accuracy::float8 AS accuracy, (q.q).f1::float8 AS f1, (q.q).mean_iou::float8 AS mean_iou,
+       q.gold_items::bigint,
+       CASE WHEN q.all_classes THEN pr.pass_rate END AS gold_pass_rate
+FROM q
+JOIN annqa.annotator a ON a.annotator_id = q.annotator_id
+LEFT JOIN annqa.label_class c ON c.class_id = q.class_id AND NOT q.all_classes
+LEFT JOIN pr ON pr.dataset_id = q.dataset_id AND pr.batch_id IS NOT DISTINCT FROM q.batch_id
+            AND pr.annotator_id = q.annotator_id;
+COMMENT ON VIEW annqa.gold_accuracy IS 'each rater against gold on the gold/validation items of a batch: precision, recall, CVAT accuracy, F1, mean IoU, per class and over all classes (all_classes); gold_pass_rate = share of gold items whose accuracy reaches the policy''s gold_pass_accuracy';
+
+CREATE VIEW annqa.confusion WITH (security_invoker = true) AS
+SELECT dataset_id, batch_id, annotator_id,
+       coalesce(label, 'unmatched') AS annotator_label,
+       coalesce(reference_label, 'unmatched') AS gold_label,
+       count(*)::bigint AS n
+FROM annqa.match_rows
+WHERE comparison = 'gold'
+GROUP BY 1, 2, 3, 4, 5;
+COMMENT ON VIEW annqa.confusion IS 'confusion of rater labels against gold labels with an unmatched row (missing objects) and column (extra objects), per dataset, batch and rater';
+
+CREATE VIEW annqa.conflicts WITH (security_invoker = true) AS
+SELECT dataset_id, batch_id, item_id, video, frame, comparison, family, reference_id, annotator_id,
+       CASE status WHEN 'matched' THEN 'low_overlap' ELSE status END AS conflict,
+       reference_annotation_id, annotation_id, reference_label, label, similarity
+FROM annqa.match_rows
+WHERE status IN ('missing', 'extra', 'mismatching_label') OR low_overlap;
+COMMENT ON VIEW annqa.conflicts IS 'every disagreement as a row: missing, extra, mismatching_label, or low_overlap (matched below the policy''s low_overlap_threshold), against gold or between raters, with the item, both objects and the similarity';
+
+CREATE VIEW annqa.label_errors WITH (security_invoker = true) AS
+SELECT m.dataset_id, m.batch_id, coalesce(m.reference_class_id, m.class_id) AS class_id, c.name AS class,
+       count(*) FILTER (WHERE status <> 'extra')::bigint AS gold_objects,
+       count(*) FILTER (WHERE status = 'matched')::bigint AS valid,
+       count(*) FILTER (WHERE status = 'missing')::bigint AS missing,
+       count(*) FILTER (WHERE status = 'extra')::bigint AS extra,
+       count(*) FILTER (WHERE status = 'mismatching_label')::bigint AS mismatched,
+       count(*) FILTER (WHERE low_overlap)::bigint AS low_overlap,
+       (count(*) FILTER (WHERE status IN ('missing', 'extra', 'mismatching_label'))::float8
+            / nullif(count(*) FILTER (WHERE status IN ('matched', 'missing', 'extra', 'mismatching_label')), 0)) AS error_rate,
+       (count(*) FILTER (WHERE status = 'missing')::float8
+            / nullif(count(*) FILTER (WHERE status IN ('matched', 'missing', 'extra', 'mismatching_label')), 0)) AS missing_rate,
+       (count(*) FILTER (WHERE status = 'extra')::float8
+            / nullif(count(*) FILTER (WHERE status IN ('matched', 'missing', 'extra', 'mismatching_label')), 0)) AS extra_rate,
+       (count(*) FILTER (WHERE status = 'mismatching_label')::float8
+            / nullif(count(*) FILTER (WHERE status IN ('matched', 'missing', 'extra', 'mismatching_label')), 0)) AS mismatch_rate
+FROM annqa.match_rows m LEFT JOIN annqa.label_class c ON c.class_id = coalesce(m.reference_class_id, m.class_id)
+WHERE m.comparison = 'gold'
+GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW annqa.label_errors IS 'per class against gold: error rate = (missing + extra + mismatched) / all objects (= 1 - CVAT accuracy) and its parts; an extra object counts under its own class, every other row under the gold class';
+
+CREATE VIEW annqa.frame_quality WITH (security_invoker = true) AS
+SELECT dataset_id, batch_id, video, frame, item_id, comparison,
+       count(*) FILTER (WHERE status = 'matched')::bigint AS matched,
+       count(*) FILTER (WHERE status = 'mismatching_label')::bigint AS mismatched,
+       count(*) FILTER (WHERE status = 'missing')::bigint AS missing,
+       count(*) FILTER (WHERE status = 'extra')::bigint AS extra,
+       avg(similarity) FILTER (WHERE status = 'matched')::float8 AS mean_iou
+FROM annqa.match_rows
+WHERE video IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6;
+COMMENT ON VIEW annqa.frame_quality IS 'per video frame: matched, mismatched, missing and extra objects and mean IoU, against gold and between raters (comparison)';
+
+-- ---------------------------------------------------------------- rework and coverage
+
+CREATE VIEW annqa.rework WITH (security_invoker = true) AS
+WITH r AS (
+    SELECT i.dataset_id, i.batch_id, an.class_id, an.annotator_id,
+           coalesce(r.reason, 'none') AS reason, r.verdict <> 'accepted' AS reworked
+    FROM annqa.review r
+    JOIN annqa.item i USING (item_id)
+    LEFT JOIN annqa.annotation an ON an.annotation_id = r.annotation_id
+), g AS (
+    SELECT dataset_id, batch_id, class_id, annotator_id, reason,
+           count(*) AS reviews, count(*) FILTER (WHERE reworked) AS reworked
+    FROM r GROUP BY 1, 2, 3, 4, 5
+)
+SELECT g.dataset_id, g.batch_id, g.class_id, c.name AS class, g.annotator_id, a.name AS annotator, g.reason,
+       g.reviews::bigint, g.reworked::bigint,
+       (sum(g.reviews) OVER w)::bigint AS reviews_in_group,
+       (g.reworked::float8 / sum(g.reviews) OVER w) AS rework_rate
+FROM g
+LEFT JOIN annqa.label_class c ON c.class_id = g.class_id
+LEFT JOIN annqa.annotator a ON a.annotator_id = g.annotator_id
+WINDOW w AS (PARTITION BY g.dataset_id, g.batch_id, g.class_id, g.annotator_id);
+COMMENT ON VIEW annqa.rework IS 'the rework log rolled up by dataset, batch, class, annotator and reason (none: accepted); rework_rate = reviews with this reason that were not accepted / all reviews of the same batch, class and annotator (class and annotator NULL for an item-level review)';
+
+CREATE VIEW annqa.coverage WITH (security_invoker = true) AS
+WITH obs AS (
+    SELECT i.dataset_id, i.batch_id, t.tag, an.class_id, i.item_id, an.annotation_id, an.annotator_id
+    FROM annqa.item i
+    CROSS JOIN LATERAL unnest(i.tags || ''::text) AS t(tag)
+    LEFT JOIN (annqa.annotation an JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
+           ON an.item_id = i.item_id
+), agg AS (
+    SELECT dataset_id, batch_id, tag, class_id, GROUPING(class_id) = 1 AS any_class,
+           count(DISTINCT item_id) AS items,
+           count(annotation_id)::float8 / greatest(count(DISTINCT annotator_id), 1) AS objects
+    FROM obs
+    GROUP BY GROUPING SETS ((dataset_id, batch_id, tag), (dataset_id, batch_id, tag, class_id))
+), obs_keys AS (
+    SELECT dataset_id, batch_id, tag, CASE WHEN any_class THEN NULL ELSE class_id END AS class_id
+    FROM agg WHERE any_class OR class_id IS NOT NULL
+), keys AS (
+    SELECT * FROM obs_keys
+    UNION
+    SELECT b.dataset_id, b.batch_id, t.tag, t.class_id
+    FROM annqa.batch b JOIN annqa.coverage_target t USING (dataset_id)
+)
+SELECT k.dataset_id, k.batch_id, nullif(k.tag, '') AS tag, k.class_id, c.name AS class,
+       coalesce(a.items, 0)::bigint AS items, coalesce(a.objects, 0)::float8 AS objects,
+       t.min_items, t.min_objects,
+       CASE WHEN t.dataset_id IS NULL THEN NULL
+            ELSE coalesce(a.items, 0) >= t.min_items AND coalesce(a.objects, 0) >= t.min_objects END AS meets_target
+FROM keys k
+LEFT JOIN agg a ON a.dataset_id = k.dataset_id AND a.batch_id IS NOT DISTINCT FROM k.batch_id AND a.tag = k.tag
+               AND a.any_class = (k.class_id IS NULL) AND a.class_id IS NOT DISTINCT FROM k.class_id
+LEFT JOIN annqa.coverage_target t ON t.dataset_id = k.dataset_id AND t.tag = k.tag
+                                 AND t.class_id IS NOT DISTINCT FROM k.class_id
+LEFT JOIN annqa.label_class c ON c.class_id = k.class_id;
+COMMENT ON VIEW annqa.coverage IS 'per batch, edge-case tag (NULL: all items) and class (NULL: any class): items, and objects per rater (non-gold annotations / raters), against the declared minimum in annqa.coverage_target (meets_target NULL when none is declared)';
+
+-- ---------------------------------------------------------------- review queue
+
+CREATE VIEW annqa.item_agreement WITH (security_invoker = true) AS
+SELECT dataset_id, batch_id, item_id,
+       (annqa.quality(status, similarity)).accuracy::float8 AS agreement,
+       (annqa.quality(status, similarity)).mean_iou::float8 AS mean_iou,
+       count(*) FILTER (WHERE status <> 'matched')::bigint AS disagreements,
+       count(DISTINCT reference_id) + 1 AS raters
+FROM annqa.match_rows WHERE comparison = 'pair'
+GROUP BY 1, 2, 3;
+COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects';
+
+CREATE VIEW annqa.review_queue WITH (security_invoker = true) AS
+WITH obj AS (
+    SELECT an.annotation_id, an.item_id, an.annotator_id, an.class_id, an.box, an.occluded, c.risk, c.small_object_area
+    FROM annqa.annotation an
+    JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+    LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+), share AS (
+    SELECT i.dataset_id, o.class_id, count(*)::float8 / sum(count(*)) OVER (PARTITION BY i.dataset_id) AS share
+    FROM obj o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
+), crowd AS (
+    SELECT a.item_id, a.annotator_id, count(*) AS n_overlaps
+    FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
+                         AND a.annotation_id < b.annotation_id AND a.box && b.box
+    WHERE a.box IS NOT NULL AND b.box IS NOT NULL
+    GROUP BY 1, 2
+), crowd_item AS (
+    SELECT item_id, max(n_overlaps) AS n_overlaps FROM crowd GROUP BY 1
+), gold_conf AS (
+    SELECT item_id, count(*) AS n FROM annqa.match_rows
+    WHERE comparison = 'gold' AND status <> 'matched' GROUP BY 1
+), per_item AS (
+    SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
+           bool_or(o.risk = 'safety_critical') AS safety,
+           bool_or(o.risk = 'hard') AS hard,
+           bool_or(o.box IS NOT NULL AND o.small_object_area IS NOT NULL
+                   AND area(o.box) < o.small_object_area) AS small,
+           bool_or(o.occluded) AS occluded,
+           bool_or(s.share < p.rare_share) AS rare,
+           count(o.item_id) AS objects
+    FROM annqa.item i
+    JOIN annqa.policy p USING (dataset_id)
+    LEFT JOIN obj o ON o.item_id = i.item_id
+    LEFT JOIN share s ON s.dataset_id = i.dataset_id AND s.class_id = o.class_id
+    GROUP BY 1, 2, 3, 4
+), flags AS (
+    SELECT pi.*, p.min_agreement,
+           coalesce(ci.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
+           ia.agreement,
+           coalesce(ia.agreement < p.min_agreement, false) AS low_agreement,
+           coalesce(gc.n, 0) AS gold_conflicts,
+           EXISTS (SELECT 1 FROM annqa.review r WHERE r.item_id = pi.item_id) AS reviewed
+    FROM per_item pi
+    JOIN annqa.policy p USING (dataset_id)
+    LEFT JOIN annqa.item_agreement ia ON ia.item_id = pi.item_id
+    LEFT JOIN crowd_item ci ON ci.item_id = pi.item_id
+    LEFT JOIN gold_conf gc ON gc.item_id = pi.item_id
+), scored AS (
+    SELECT f.*,
+           (3 * coalesce(safety, false)::int + 2 * coalesce(hard, false)::int + coalesce(small, false)::int
+            + crowded::int + coalesce(occluded, false)::int + coalesce(rare, false)::int
+            + 2 * low_agreement::int + 2 * (gold_conflicts > 0)::int) AS risk_score,
+           array_remove(ARRAY[CASE WHEN safety THEN 'safety_critical_class' END,
+                              CASE WHEN hard THEN 'hard_class' END,
+                              CASE WHEN small THEN 'small_object' END,
+                              CASE WHEN crowded THEN 'crowded' END,
+                              CASE WHEN occluded THEN 'occluded' END,
+                              CASE WHEN rare THEN 'rare_class' END,
+                              CASE WHEN low_agreement THEN 'low_agreement' END,
+                              CASE WHEN gold_conflicts > 0 THEN 'gold_conflict' END], NULL) AS reasons
+    FROM flags f
+)
+SELECT dataset_id, batch_id, item_id, uri, risk_score::int, reasons, agreement,
+       gold_conflicts::bigint, objects::bigint, reviewed,
+       row_number() OVER (PARTITION BY dataset_id ORDER BY reviewed, risk_score DESC, item_id)::bigint AS rank
+FROM scored;
+COMMENT ON VIEW annqa.review_queue IS 'every item ranked for review (unreviewed first, then by risk_score): 3 safety-critical class, 2 hard class, 1 small object (box area below the class''s small_object_area), 1 crowded (a rater drew at least crowded_overlaps overlapping box pairs), 1 occluded object, 1 rare class (share below rare_share), 2 low agreement among raters, 2 a conflict with gold; reasons lists them';
+
+CREATE VIEW annqa.low_agreement_items WITH (security_invoker = true) AS
+SELECT ia.dataset_id, ia.batch_id, ia.item_id, i.uri, i.video, i.frame, ia.agreement, ia.mean_iou,
+       ia.disagreements, ia.raters::bigint, p.min_agreement
+FROM annqa.item_agreement ia
+JOIN annqa.item i USING (item_id)
+JOIN annqa.policy p ON p.dataset_id = ia.dataset_id
+WHERE ia.agreement < p.min_agreement;
+COMMENT ON VIEW annqa.low_agreement_items IS 'the targeted QA queue: items whose agreement among raters (annqa.item_agreement) is below the policy''s min_agreement';
+
+-- ---------------------------------------------------------------- calibration and monitoring
+
+CREATE VIEW annqa.calibration_needed WITH (security_invoker = true) AS
+WITH item_time AS (
+    SELECT g.dataset_id, g.annotator_id, g.item_id, g.accuracy, g.passed,
+           (SELECT max(an.created_at) FROM annqa.annotation an
+             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id) AS at
+    FROM annqa.gold_item_accuracy g
+), overall AS (
+    SELECT dataset_id, annotator_id, avg(accuracy) AS accuracy, avg(passed::int)::float8 AS pass_rate,
+           max(at) AS last_at
+    FROM item_time GROUP BY 1, 2
+), windows AS (
+    SELECT t.dataset_id, t.annotator_id, date_bin(p.drift_window, t.at, '2000-01-03') AS window_start,
+           avg(t.accuracy) AS accuracy, count(*) AS gold_items
+    FROM item_time t JOIN annqa.policy p USING (dataset_id)
+    WHERE t.at IS NOT NULL
+    GROUP BY 1, 2, 3
+), latest AS (
+    SELECT DISTINCT ON (dataset_id, annotator_id) dataset_id, annotator_id, accuracy AS latest_accuracy
+    FROM windows ORDER BY dataset_id, annotator_id, window_start DESC
+), verdict AS (
+    SELECT o.*, l.latest_accuracy,
+           array_remove(ARRAY[CASE WHEN o.accuracy < p.gold_pass_accuracy THEN 'accuracy_below_policy' END,
+                              CASE WHEN o.pass_rate < p.min_gold_pass_rate THEN 'pass_rate_below_policy' END,
+                              CASE WHEN l.latest_accuracy < o.accuracy - p.drift THEN 'drifting' END], NULL) AS reasons
+    FROM overall o JOIN annqa.policy p USING (dataset_id)
+    LEFT JOIN latest l USING (dataset_id, annotator_id)
+)
+SELECT v.dataset_id, v.annotator_id, a.name AS annotator, v.reasons,
+       v.accuracy::float8 AS accuracy, v.pass_rate, v.latest_accuracy::float8,
+       w.window_start, w.accuracy::float8 AS window_accuracy, w.gold_items::bigint AS window_gold_items
+FROM verdict v
+JOIN annqa.annotator a ON a.annotator_id = v.annotator_id
+LEFT JOIN windows w ON w.dataset_id = v.dataset_id AND w.annotator_id = v.annotator_id
+WHERE cardinality(v.reasons) > 0;
+COMMENT ON VIEW annqa.calibration_needed IS 'raters who need calibration: gold accuracy below gold_pass_accuracy, gold pass rate below min_gold_pass_rate, or drifting (accuracy of the latest drift_window more than drift below their overall accuracy); one row per time window with the accuracy in it';
+
+CREATE VIEW annqa.monitoring WITH (security_invoker = true) AS
+WITH t AS (
+    SELECT dataset_id, 'rework_by_class'::text AS topic, coalesce(class, '<item>') AS subject,
+           sum(reworked)::float8 / nullif(sum(reviews), 0) AS value, sum(reworked)::bigint AS n
+    FROM annqa.rework GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT DISTINCT ON (dataset_id, annotator_id) dataset_id, 'needs_calibration', annotator, accuracy, NULL::bigint
+    FROM annqa.calibration_needed
+    UNION ALL
+    SELECT i.dataset_id, 'repeating_edge_case', tag,
+           count(c.item_id)::float8 / count(DISTINCT i.item_id), count(c.item_id)
+    FROM annqa.item i CROSS JOIN LATERAL unnest(i.tags) AS tag
+    LEFT JOIN annqa.conflicts c ON c.item_id = i.item_id
+    GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT dataset_id, 'task_type_disagreement', coalesce(task_type, '<none>'),
+           1 - avg((status = 'matched')::int)::float8, count(*) FILTER (WHERE status <> 'matched')
+    FROM annqa.match_rows WHERE comparison = 'pair' GROUP BY 1, 2, 3
+)
+SELECT dataset_id, topic, subject, value::float8, n,
+       rank() OVER (PARTITION BY dataset_id, topic ORDER BY value DESC NULLS LAST)::int AS rank
+FROM t;
+COMMENT ON VIEW annqa.monitoring IS 'after release: rework_by_class (rework rate), needs_calibration (overall gold accuracy), repeating_edge_case (conflicts per item with the tag), task_type_disagreement (share of rater-pair objects not matched); rank 1 is the worst of each topic';
+
+-- ---------------------------------------------------------------- checklist and maturity
+
+CREATE VIEW annqa.checklist WITH (security_invoker = true) AS
+WITH d AS (
+    SELECT d.dataset_id, d.name,
+           (SELECT count(*) FROM annqa.label_class c WHERE c.dataset_id = d.dataset_id) AS classes,
+           (SELECT count(*) FROM annqa.item i WHERE i.dataset_id = d.dataset_id) AS items
+    FROM annqa.dataset d
+), cls AS (
+    SELECT d.dataset_id,
+           count(c.class_id) FILTER (WHERE c.frozen_in IS NULL) AS not_frozen,
+           count(c.class_id) FILTER (WHERE coalesce(c.definition, '') = '') AS undefined,
+           count(c.class_id) FILTER (WHERE cardinality(c.positive_examples) = 0 OR cardinality(c.negative_examples) = 0) AS no_examples,
+           count(c.class_id) FILTER (WHERE coalesce(c.occlusion_rule, '') = '') AS no_occlusion,
+           count(c.class_id) FILTER (WHERE coalesce(c.truncation_rule, '') = '') AS no_truncation,
+           count(c.class_id) FILTER (WHERE coalesce(c.small_object_policy, '') = '' AND c.small_object_area IS NULL) AS no_small,
+           count(c.class_id) FILTER (WHERE coalesce(c.skip_rule, '') = '') AS no_skip,
+           count(c.class_id) FILTER (WHERE coalesce(c.escalation_rule, '') = '') AS no_escalation,
+           count(c.class_id) FILTER (WHERE c.risk <> 'normal') AS risky
+    FROM annqa.dataset d LEFT JOIN annqa.label_class c USING (dataset_id)
+    GROUP BY 1
+), ev AS (
+    SELECT d.classes, d.items, cls.*,
+           (SELECT count(DISTINCT i.item_id) FROM annqa.item i
+              JOIN annqa.annotation an USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+             WHERE i.dataset_id = d.dataset_id AND i.in_gold_set AND a.kind = 'gold') AS gold_items,
+           (SELECT count(*) FROM annqa.item i WHERE i.dataset_id = d.dataset_id AND i.is_validation) AS validation_items,
+           (SELECT count(*) FROM (SELECT 1 FROM annqa.annotation an JOIN annqa.item i USING (item_id)
+                                    JOIN annqa.annotator a USING (annotator_id)
+                                  WHERE i.dataset_id = d.dataset_id AND a.kind <> 'gold' AND an.kind <> 'tag'
+                                  GROUP BY an.item_id HAVING count(DISTINCT an.annotator_id) >= 2) x) AS agreement_rows,
+           (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
+             WHERE i.dataset_id = d.dataset_id) AS reviews,
+           (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
+             WHERE i.dataset_id = d.dataset_id AND r.reason IS NOT NULL) AS reviews_with_reason,
+           (SELECT count(*) FROM annqa.release r WHERE r.dataset_id = d.dataset_id
+               AND r.checks @> '[{"check": "export_format", "passed": true}]') AS export_checked,
+           (SELECT count(*) FROM annqa.audit_sample s JOIN annqa.batch b USING (batch_id)
+             WHERE b.dataset_id = d.dataset_id) AS audit_rows,
+           (SELECT count(*) FROM annqa.audit_sample s JOIN annqa.batch b USING (batch_id)
+             WHERE b.dataset_id = d.dataset_id AND s.verdict IS NOT NULL) AS audit_reviewed,
+           (SELECT count(*) FROM annqa.release r WHERE r.dataset_id = d.dataset_id) AS versions,
+           (SELECT count(*) FROM annqa.guideline g WHERE g.dataset_id = d.dataset_id) AS guidelines,
+           (SELECT count(*) FROM annqa.guideline g WHERE g.dataset_id = d.dataset_id
+               AND cardinality(g.changed_because) > 0) AS guideline_updates,
+           (SELECT max(n) FROM (SELECT count(*) AS n FROM annqa.review r JOIN annqa.item i USING (item_id)
+             WHERE i.dataset_id = d.dataset_id AND r.reason IS NOT NULL GROUP BY r.reason) x) AS top_reason_count,
+           (SELECT max(r.decided_by) FROM annqa.release r WHERE r.dataset_id = d.dataset_id AND r.decided_by <> '') AS owner,
+           (SELECT p.parameters ->> 'release_owner' FROM annqa.policy p WHERE p.dataset_id = d.dataset_id) AS policy_owner
+    FROM d JOIN cls USING (dataset_id)
+)
+SELECT ev.dataset_id, x.n::int AS n, x.item, x.status, x.evidence
+FROM ev CROSS JOIN LATERAL (VALUES
+  (1, 'class list frozen',
+      CASE WHEN ev.classes = 0 OR ev.not_frozen > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes not frozen in a release', ev.not_frozen, ev.classes)),
+  (2, 'every class defined',
+      CASE WHEN ev.classes = 0 OR ev.undefined > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without a definition', ev.undefined, ev.classes)),
+  (3, 'positive and negative examples',
+      CASE WHEN ev.classes = 0 OR ev.no_examples > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes lack a positive or a negative example', ev.no_examples, ev.classes)),
+  (4, 'occlusion policy',
+      CASE WHEN ev.classes = 0 OR ev.no_occlusion > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without an occlusion rule', ev.no_occlusion, ev.classes)),
+  (5, 'truncation policy',
+      CASE WHEN ev.classes = 0 OR ev.no_truncation > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without a truncation rule', ev.no_truncation, ev.classes)),
+  (6, 'small-object policy',
+      CASE WHEN ev.classes = 0 OR ev.no_small > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without a small-object policy or area', ev.no_small, ev.classes)),
+  (7, 'skip rule',
+      CASE WHEN ev.classes = 0 OR ev.no_skip > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without a skip rule', ev.no_skip, ev.classes)),
+  (8, 'escalation rule',
+      CASE WHEN ev.classes = 0 OR ev.no_escalation > 0 THEN 'fail' ELSE 'pass' END,
+      format('%s of %s classes without an escalation rule', ev.no_escalation, ev.classes)),
+  (9, 'gold set exists',
+      CASE WHEN ev.gold_items > 0 THEN 'pass' ELSE 'fail' END,
+      format('%s gold-set items with gold annotations', ev.gold_items)),
+  (10, 'validation subset',
+      CASE WHEN ev.validation_items > 0 THEN 'pass' ELSE 'fail' END,
+      format('%s validation items', ev.validation_items)),
+  (11, 'high-risk classes marked',
+      CASE WHEN ev.classes = 0 THEN 'fail' WHEN ev.risky > 0 THEN 'pass' ELSE 'unknown' END,
+      format('%s of %s classes marked hard or safety_critical', ev.risky, ev.classes)),
+  (12, 'agreement tracked by class',
+      CASE WHEN ev.agreement_rows > 0 THEN 'pass' ELSE 'fail' END,
+      format('%s items with objects from two or more raters (rows of annqa.agreement_by_class)', ev.agreement_rows)),
+  (13, 'rework logged by reason',
+      CASE WHEN ev.reviews_with_reason > 0 THEN 'pass' WHEN ev.reviews > 0 THEN 'unknown' ELSE 'fail' END,
+      format('%s reviews, %s with a reason', ev.reviews, ev.reviews_with_reason)),
+  (14, 'export format checked',
+      CASE WHEN ev.export_checked > 0 THEN 'pass' ELSE 'fail' END,
+      format('%s gate decisions with a passing export_format check', ev.export_checked)),
+  (15, 'random audit reviewed',
+      CASE WHEN ev.audit_rows > 0 AND ev.audit_reviewed = ev.audit_rows THEN 'pass' ELSE 'fail' END,
+      format('%s of %s audit-sample items reviewed', ev.audit_reviewed, ev.audit_rows)),
+  (16, 'dataset version recorded',
+      CASE WHEN ev.versions > 0 THEN 'pass' ELSE 'fail' END,
+      format('%s gate decisions with a dataset version', ev.versions)),
+  (17, 'guideline updated after recurring errors',
+      CASE WHEN ev.guidelines = 0 THEN 'fail' WHEN ev.guideline_updates > 0 THEN 'pass'
+           WHEN coalesce(ev.top_reason_count, 0) >= 3 THEN 'fail' ELSE 'unknown' END,
+      format('%s guideline versions, %s changed because of errors; most frequent review reason seen %s times',
+             ev.guidelines, ev.guideline_updates, coalesce(ev.top_reason_count, 0))),
+  (18, 'release owner named',
+      CASE WHEN coalesce(ev.policy_owner, ev.owner) IS NOT NULL THEN 'pass' ELSE 'fail' END,
+      format('owner: %s', coalesce(ev.policy_owner, ev.owner, 'none')))
+) AS x(n, item, status, evidence);
+COMMENT ON VIEW annqa.checklist IS 'the 18-item pre-release checklist of each dataset, each item evaluated from the data: pass, fail or unknown, with its evidence';
+
+CREATE VIEW annqa.maturity WITH (security_invoker = true) AS
+SELECT c.dataset_id, d.name AS dataset,
+       count(*) FILTER (WHERE c.status = 'pass')::int AS passed,
+       count(*) FILTER (WHERE c.status <> 'pass')::int AS missing,
+       array_agg(c.item ORDER BY c.n) FILTER (WHERE c.status <> 'pass') AS missing_items,
+       CASE WHEN count(*) FILTER (WHERE c.status <> 'pass') >= 3 THEN 'not mature enough for scale'
+            ELSE 'mature enough for scale' END AS verdict
+FROM annqa.checklist c JOIN annqa.dataset d USING (dataset_id)
+GROUP BY c.dataset_id, d.name;
+COMMENT ON VIEW annqa.maturity IS 'counts the checklist items that do not pass (fail or unknown); three or more missing: not mature enough for scale';
+
+-- ---------------------------------------------------------------- column comments
+-- One description per column name (a view-specific one where the meaning
+-- differs); the install fails if a view column is left without a comment.
+DO $do$
+DECLARE
+    r record;
+    descr text;
+BEGIN
+    FOR r IN
+        WITH doc(v, col, descr) AS (VALUES
+      (NULL, 'dataset_id', 'the dataset'), (NULL, 'dataset', 'dataset name'),
+      (NULL, 'batch_id', 'the batch (NULL: items without a batch)'), (NULL, 'batch', 'batch name'),
+      (NULL, 'item_id', 'the item'), (NULL, 'uri', 'the item''s URI'),
+      (NULL, 'video', 'video of the item, NULL for a still image'), (NULL, 'frame', 'frame number within the video'),
+      (NULL, 'annotator_id', 'the rater (annotator)'), (NULL, 'annotator', 'the rater''s name'),
+      (NULL, 'class_id', 'the class'), (NULL, 'class', 'class name'), (NULL, 'risk', 'the class''s risk: normal, hard, safety_critical'),
+      (NULL, 'annotation_id', 'the rater''s annotation'), (NULL, 'kind', 'annotator kind: human, model, gold'),
+      (NULL, 'family', 'geometry family: tag, box, rbox, mask'),
+      (NULL, 'comparison', 'gold (rater against gold) or pair (rater against rater)'),
+      (NULL, 'reference_id', 'the reference annotator: gold, or the first rater of the pair'),
+      (NULL, 'reference_annotation_id', 'the reference (gold) annotation'),
+      (NULL, 'reference_label', 'class name of the reference object'), (NULL, 'label', 'class name of the rater''s object'),
+      (NULL, 'similarity', 'IoU (or tag similarity) of the pair'),
+      (NULL, 'fleiss_kappa', 'Fleiss kappa'), (NULL, 'krippendorff_alpha', 'Krippendorff alpha, nominal'),
+      (NULL, 'percent_agreement', 'pairwise percent agreement'), (NULL, 'kappa', 'Cohen kappa'),
+      (NULL, 'mean_iou', 'mean IoU of matched pairs'),
+      (NULL, 'items', 'number of items'), (NULL, 'units', 'number of object units'), (NULL, 'raters', 'number of raters'),
+      (NULL, 'annotator_a', 'first rater'), (NULL, 'annotator_b', 'second rater'),
+      (NULL, 'name_a', 'first rater''s name'), (NULL, 'name_b', 'second rater''s name'),
+      (NULL, 'common_items', 'items both raters labelled'), (NULL, 'objects', 'number of objects'),
+      (NULL, 'accuracy', 'CVAT accuracy: valid / (valid + mismatched + missing + extra)'),
+      (NULL, 'passed', 'whether the accuracy reaches the policy''s gold_pass_accuracy'),
+      (NULL, 'all_classes', 'true: the row sums every class; false: one class'),
+      (NULL, 'valid', 'matched objects'), (NULL, 'mismatched', 'matched with another label'),
+      (NULL, 'missing', 'gold objects the rater did not draw'), (NULL, 'extra', 'rater objects with no gold partner'),
+      (NULL, 'matched', 'matched objects'),
+      (NULL, 'precision', 'valid / rater objects'), (NULL, 'recall', 'valid / gold objects'),
+      (NULL, 'f1', '2 valid / (rater objects + gold objects)'),
+      (NULL, 'gold_items', 'gold/validation items compared'), (NULL, 'gold_pass_rate', 'share of gold items whose accuracy reaches gold_pass_accuracy'),
+      (NULL, 'annotator_label', 'the rater''s label, unmatched for a missing object'),
+      (NULL, 'gold_label', 'the gold label, unmatched for an extra object'),
+      (NULL, 'n', 'number of objects'), (NULL, 'conflict', 'missing, extra, mismatching_label or low_overlap'),
+      (NULL, 'gold_objects', 'gold objects of the class (every row but extra)'),
+      (NULL, 'low_overlap', 'matched pairs below the low_overlap_threshold'),
+      (NULL, 'error_rate', '(missing + extra + mismatched) / all objects'), (NULL, 'missing_rate', 'missing / all objects'),
+      (NULL, 'extra_rate', 'extra / all objects'), (NULL, 'mismatch_rate', 'mismatched / all objects'),
+      (NULL, 'reason', 'review reason (none: accepted)'), (NULL, 'reviews', 'reviews'), (NULL, 'reworked', 'reviews not accepted'),
+      (NULL, 'reviews_in_group', 'all reviews of the batch, class and annotator'),
+      (NULL, 'rework_rate', 'reworked / reviews_in_group'),
+      (NULL, 'tag', 'edge-case tag, NULL: every item'), (NULL, 'min_items', 'declared minimum items'),
+      (NULL, 'min_objects', 'declared minimum objects per rater'), (NULL, 'meets_target', 'the declared minimum is met (NULL: none declared)'),
+      (NULL, 'risk_score', 'weighted sum of the risk reasons'), (NULL, 'reasons', 'the reasons, by name'),
+      (NULL, 'agreement', 'agreement among the raters on the item (accuracy over pair match rows)'),
+      (NULL, 'gold_conflicts', 'unmatched or mismatched objects against gold'), (NULL, 'reviewed', 'the item has a review'),
+      (NULL, 'rank', 'rank (1 first)'), (NULL, 'disagreements', 'unmatched or mismatched objects between raters'),
+      (NULL, 'pass_rate', 'gold pass rate over all gold items'), (NULL, 'latest_accuracy', 'accuracy in the latest time window'),
+      (NULL, 'window_start', 'start of the time window (policy drift_window)'), (NULL, 'window_accuracy', 'accuracy in the window'),
+      (NULL, 'window_gold_items', 'gold items in the window'),
+      (NULL, 'topic', 'rework_by_class, needs_calibration, repeating_edge_case or task_type_disagreement'),
+      (NULL, 'subject', 'the class, annotator, tag or task type'), (NULL, 'value', 'the topic''s measure (higher is worse, except needs_calibration: accuracy)'),
+      (NULL, 'item', 'checklist item'), (NULL, 'status', 'pass, fail or unknown'), (NULL, 'evidence', 'what the data shows'),
+      (NULL, 'missing_items', 'checklist items that do not pass'), (NULL, 'verdict', 'mature enough for scale, or not'),
+      (NULL, 'task_type', 'task type of the item'),
+      (NULL, 'annotation_ids', 'annotation ids in order'), (NULL, 'class_ids', 'class ids in order'),
+      (NULL, 'labels', 'class names in order'), (NULL, 'boxes', 'boxes (family box)'), (NULL, 'rboxes', 'rotated boxes (family rbox)'),
+      (NULL, 'masks', 'masks (family mask)'),
+      (NULL, 'parameters', 'the policy''s parameters jsonb'),
+      ('policy', 'iou_threshold', 'effective iou_threshold'),
+      ('policy', 'min_agreement', 'effective min_agreement'),
+      ('policy', 'min_gold_pass_rate', 'effective min_gold_pass_rate'),
+      ('policy', 'gold_pass_accuracy', 'effective gold_pass_accuracy'),
+      ('policy', 'max_missing_rate', 'effective max_missing_rate'),
+      ('policy', 'audit_sample_size', 'effective audit_sample_size'),
+      ('policy', 'max_audit_error_rate', 'effective max_audit_error_rate'),
+      ('policy', 'require_owner', 'effective require_owner'),
+      ('policy', 'low_overlap_threshold', 'effective low_overlap_threshold'),
+      ('policy', 'crowded_overlaps', 'effective crowded_overlaps'),
+      ('policy', 'rare_share', 'effective rare_share'),
+      ('policy', 'drift', 'effective drift'),
+      ('policy', 'drift_window', 'effective drift_window'),
+      ('item_agreement', 'raters', 'raters compared on the item'),
+      ('checklist', 'n', 'checklist item number, 1 to 18'),
+      ('maturity', 'passed', 'checklist items that pass'), ('maturity', 'missing', 'checklist items that fail or are unknown'),
+      ('monitoring', 'n', 'count behind the value'),
+      ('confusion', 'n', 'number of objects'),
+      ('low_agreement_items', 'min_agreement', 'the policy''s min_agreement'),
+      ('calibration_needed', 'reasons', 'accuracy_below_policy, pass_rate_below_policy, drifting'),
+      ('calibration_needed', 'accuracy', 'mean gold accuracy over all gold items'),
+      ('agreement_matrix', 'objects', 'pair match rows'), ('agreement_matrix', 'percent_agreement', 'share of pair objects matched with the same label'),
+      ('review_queue', 'objects', 'non-gold objects on the item'),
+      ('coverage', 'objects', 'non-gold objects per rater'),
+      ('frame_quality', 'mismatched', 'matched with another label'),
+      ('gold_accuracy', 'mismatched', 'matched with another label'))
+        SELECT c.relname, a.attname,
+               (SELECT d.descr FROM doc d WHERE d.col = a.attname AND (d.v = c.relname OR d.v IS NULL)
+                ORDER BY d.v NULLS LAST LIMIT 1) AS descr
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+        WHERE n.nspname = 'annqa' AND c.relkind = 'v' AND col_description(c.oid, a.attnum) IS NULL
+    LOOP
+        descr := r.descr;
+        IF descr IS NULL THEN
+            RAISE EXCEPTION 'annqa: view column annqa.%.% has no description', r.relname, r.attname;
+        END IF;
+        EXECUTE format('COMMENT ON COLUMN annqa.%I.%I IS %L', r.relname, r.attname, descr);
+    END LOOP;
+END
+$do$;

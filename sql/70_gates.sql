@@ -1,0 +1,376 @@
+-- ======================================================================
+-- Gates: the calibration gate (can the team agree on gold?) and the release
+-- gate (may this batch ship?).  Both read the same views an analyst reads,
+-- record every decision in annqa.release with each check's value, threshold
+-- and verdict, and lock the row they decide on so that concurrent calls
+-- give exactly one decision per (batch or dataset, version).
+-- ======================================================================
+
+-- Resolve a batch by name (and dataset name when the batch name is not unique).
+CREATE FUNCTION annqa.batch_id(batch text, dataset text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    ids bigint[];
+BEGIN
+    SELECT array_agg(b.batch_id ORDER BY b.batch_id) INTO ids
+    FROM annqa.batch b JOIN annqa.dataset d ON d.dataset_id = b.dataset_id
+    WHERE b.name = batch_id.batch AND (batch_id.dataset IS NULL OR d.name = batch_id.dataset);
+    IF ids IS NULL THEN
+        RAISE EXCEPTION 'annqa.batch_id: batch "%" not found', batch
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = CASE WHEN dataset IS NULL THEN 'no batch has this name'
+                                ELSE format('dataset "%s" has no batch of this name', dataset) END,
+                  HINT = 'list the batches with SELECT name FROM annqa.batch';
+    ELSIF cardinality(ids) > 1 THEN
+        RAISE EXCEPTION 'annqa.batch_id: batch name "%" is ambiguous', batch
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('%s datasets have a batch of this name', cardinality(ids)),
+                  HINT = 'pass the dataset name as well';
+    END IF;
+    RETURN ids[1];
+END
+$fn$;
+COMMENT ON FUNCTION annqa.batch_id(text, text) IS 'the batch_id of a batch name (and dataset name); 42704 when none, 22023 when ambiguous';
+
+-- The seeded, reproducible audit sample: the audit_sample_size items of the
+-- batch with the smallest md5(seed:item_id).  Drawn once per batch; a batch
+-- that already has a sample keeps it (and its verdicts).
+CREATE FUNCTION annqa.draw_audit_sample(batch_id bigint, seed bigint DEFAULT NULL) RETURNS int
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    n int;
+    s bigint;
+    size int;
+BEGIN
+    IF EXISTS (SELECT 1 FROM annqa.audit_sample a WHERE a.batch_id = draw_audit_sample.batch_id) THEN
+        SELECT count(*) INTO n FROM annqa.audit_sample a WHERE a.batch_id = draw_audit_sample.batch_id;
+        RETURN n;
+    END IF;
+    SELECT coalesce(draw_audit_sample.seed, (p.parameters ->> 'audit_seed')::bigint, b.batch_id), p.audit_sample_size
+      INTO s, size
+    FROM annqa.batch b JOIN annqa.policy p ON p.dataset_id = b.dataset_id
+    WHERE b.batch_id = draw_audit_sample.batch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'annqa.draw_audit_sample: batch % not found', batch_id
+            USING ERRCODE = 'undefined_object', HINT = 'pass a batch_id of annqa.batch';
+    END IF;
+    INSERT INTO annqa.audit_sample (batch_id, item_id, seed)
+    SELECT i.batch_id, i.item_id, s
+    FROM annqa.item i
+    WHERE i.batch_id = draw_audit_sample.batch_id
+    ORDER BY md5(s::text || ':' || i.item_id::text), i.item_id
+    LIMIT size;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION annqa.draw_audit_sample(bigint, bigint) IS 'draws the batch''s random audit sample into annqa.audit_sample: the policy''s audit_sample_size items with the smallest md5(seed || '':'' || item_id); seed defaults to parameters.audit_seed, then the batch_id; a batch keeps a sample once drawn; returns the sample size';
+
+-- Every check of the release gate, computed under ONE snapshot: a STABLE
+-- function sees the snapshot of the statement that calls it.
+CREATE FUNCTION annqa.release_checks(batch_id bigint, dataset_version text DEFAULT 'preview',
+                                     decided_by text DEFAULT current_user)
+RETURNS TABLE (check_name text, value float8, threshold float8, passed boolean, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    b annqa.batch;
+    p annqa.policy;
+    v float8;
+    d text;
+    k bigint;
+    mode text;
+BEGIN
+    SELECT * INTO b FROM annqa.batch x WHERE x.batch_id = release_checks.batch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'annqa.release_checks: batch % not found', release_checks.batch_id
+            USING ERRCODE = 'undefined_object', HINT = 'pass a batch_id of annqa.batch';
+    END IF;
+    SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = b.dataset_id;
+
+    -- 1. agreement among the raters (Fleiss kappa over object units)
+    SELECT a.fleiss_kappa INTO v FROM annqa.agreement_by_batch a WHERE a.batch_id = b.batch_id;
+    SELECT string_agg(format('%s %s', c.class, round(c.fleiss_kappa::numeric, 3)), ', ' ORDER BY c.class) INTO d
+    FROM annqa.agreement_by_class c WHERE c.batch_id = b.batch_id AND c.fleiss_kappa < p.min_agreement;
+    RETURN QUERY SELECT 'agreement', v, p.min_agreement, coalesce(v >= p.min_agreement, false),
+        CASE WHEN v IS NULL THEN 'no object units rated by two or more raters'
+             WHEN d IS NULL THEN 'Fleiss kappa over object units' ELSE 'weak classes: ' || d END;
+
+    -- 2. gold-set pass rate
+    SELECT avg(g.passed::int)::float8, count(*) INTO v, k FROM annqa.gold_item_accuracy g WHERE g.batch_id = b.batch_id;
+    RETURN QUERY SELECT 'gold_pass_rate', v, p.min_gold_pass_rate, coalesce(v >= p.min_gold_pass_rate, false),
+        CASE WHEN k = 0 THEN 'no gold or validation items with gold annotations in the batch'
+             ELSE format('%s (rater, gold item) pairs with accuracy >= %s', k, p.gold_pass_accuracy) END;
+
+    -- 3. missing-label rate: gold objects no rater's object matched or mismatched
+    SELECT count(*) FILTER (WHERE m.status = 'missing')::float8
+               / nullif(count(*) FILTER (WHERE m.status IN ('matched', 'mismatching_label', 'missing')), 0),
+           count(*) FILTER (WHERE m.status IN ('matched', 'mismatching_label', 'missing'))
+      INTO v, k
+    FROM annqa.match_rows m WHERE m.comparison = 'gold' AND m.batch_id = b.batch_id;
+    RETURN QUERY SELECT 'missing_label_rate', v, p.max_missing_rate, coalesce(v <= p.max_missing_rate, false),
+        CASE WHEN k = 0 THEN 'no gold objects to compare against'
+             ELSE format('missing gold objects / %s gold objects (over every rater)', k) END;
+
+    -- 4. class balance: every class present, each within its expected share
+    WITH n AS (
+        SELECT c.name, c.expected_share_min AS lo, c.expected_share_max AS hi,
+               count(an.annotation_id) AS n
+        FROM annqa.label_class c
+        LEFT JOIN (annqa.annotation an
+                   JOIN annqa.item i ON i.item_id = an.item_id AND i.batch_id = b.batch_id
+                   JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
+               ON an.class_id = c.class_id
+        WHERE c.dataset_id = b.dataset_id
+        GROUP BY c.class_id, c.name, c.expected_share_min, c.expected_share_max
+    ), s AS (
+        SELECT n.*, n.n::float8 / nullif(sum(n.n) OVER (), 0) AS share FROM n
+    )
+    SELECT count(*) FILTER (WHERE s.n = 0 OR s.share < s.lo OR s.share > s.hi),
+           string_agg(CASE WHEN s.n = 0 THEN format('%s empty', s.name)
+                           WHEN s.share < s.lo OR s.share > s.hi
+                           THEN format('%s share %s outside [%s, %s]', s.name, round(s.share::numeric, 3),
+                                       coalesce(s.lo, 0), coalesce(s.hi, 1)) END, '; ' ORDER BY s.name)
+      INTO k, d
+    FROM s;
+    RETURN QUERY SELECT 'class_balance', k::float8, 0::float8, k = 0,
+        coalesce(d, 'every class present and within its expected share');
+
+    -- 5. export format validity
+    mode := 'geometry';
+    IF to_regprocedure('annqa.validate_coco(jsonb)') IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT count(*), string_agg(path || '': '' || problem, ''; '') '
+                           'FROM annqa.validate_coco(annqa.export_coco(%L::bigint, NULL))', b.dataset_id)
+               INTO k, d;
+            mode := 'coco';
+        EXCEPTION WHEN undefined_function OR ambiguous_function THEN
+            mode := 'geometry';
+        END;
+    END IF;
+    IF mode = 'geometry' THEN
+        SELECT count(*), string_agg(format('annotation %s: %s', x.annotation_id, x.problem), '; ' ORDER BY x.annotation_id)
+          INTO k, d
+        FROM (
+            SELECT an.annotation_id,
+                   CASE WHEN an.box IS NOT NULL AND NOT (
+                             (an.box[0])[0] > '-Infinity' AND (an.box[0])[0] < 'Infinity'
+                         AND (an.box[0])[1] > '-Infinity' AND (an.box[0])[1] < 'Infinity'
+                         AND (an.box[1])[0] > '-Infinity' AND (an.box[1])[0] < 'Infinity'
+                         AND (an.box[1])[1] > '-Infinity' AND (an.box[1])[1] < 'Infinity')
+                        THEN 'box not finite'
+                        WHEN an.box IS NOT NULL AND i.width IS NOT NULL AND i.height IS NOT NULL AND NOT (
+                             (an.box[1])[0] >= 0 AND (an.box[1])[1] >= 0
+                         AND (an.box[0])[0] <= i.width AND (an.box[0])[1] <= i.height)
+                        THEN format('box %s outside the %sx%s image', an.box, i.width, i.height)
+                        WHEN an.mask IS NOT NULL AND (i.width IS NULL OR i.height IS NULL
+                             OR annqa.width(an.mask) <> i.width OR annqa.height(an.mask) <> i.height)
+                        THEN format('mask %sx%s on a %sx%s image', annqa.width(an.mask), annqa.height(an.mask),
+                                    i.width, i.height)
+                        WHEN an.keypoints IS NOT NULL AND EXISTS (
+                             SELECT 1 FROM unnest(an.keypoints) kp(x)
+                             WHERE NOT (kp.x > '-Infinity' AND kp.x < 'Infinity'))
+                        THEN 'keypoints not finite'
+                   END AS problem
+            FROM annqa.annotation an JOIN annqa.item i ON i.item_id = an.item_id
+            WHERE i.batch_id = b.batch_id
+        ) x
+        WHERE x.problem IS NOT NULL;
+    END IF;
+    RETURN QUERY SELECT 'export_format', k::float8, 0::float8, k = 0,
+        CASE mode WHEN 'coco' THEN 'annqa.validate_coco(annqa.export_coco(dataset)): ' ELSE 'geometry check (no exporter installed): ' END
+        || coalesce(left(d, 500), 'no problem');
+
+    -- 6. random sample audit
+    SELECT count(*), count(s.verdict), count(*) FILTER (WHERE s.verdict = 'error')
+      INTO k, v, d
+    FROM annqa.audit_sample s WHERE s.batch_id = b.batch_id;
+    RETURN QUERY SELECT 'audit',
+        CASE WHEN k > 0 AND v = k THEN d::float8 / k END, p.max_audit_error_rate,
+        coalesce(k > 0 AND v = k AND d::float8 / k <= p.max_audit_error_rate, false),
+        CASE WHEN k = 0 THEN 'no audit sample drawn'
+             WHEN v < k THEN format('%s of %s sampled items not reviewed', k - v::bigint, k)
+             ELSE format('%s errors in %s sampled items', d, k) END;
+
+    -- 7. a dataset version recorded
+    RETURN QUERY SELECT 'dataset_version', NULL::float8, NULL::float8,
+        coalesce(btrim(release_checks.dataset_version) <> '', false),
+        coalesce('version ' || release_checks.dataset_version, 'no version');
+
+    -- 8. an owner named
+    RETURN QUERY SELECT 'release_owner', NULL::float8, NULL::float8,
+        coalesce(btrim(release_checks.decided_by) <> '', false)
+          AND (NOT p.require_owner OR p.parameters ->> 'release_owner' IS NULL
+               OR p.parameters ->> 'release_owner' = release_checks.decided_by),
+        format('decided by %s; policy owner %s', coalesce(release_checks.decided_by, 'nobody'),
+               coalesce(p.parameters ->> 'release_owner', 'not set'));
+END
+$fn$;
+COMMENT ON FUNCTION annqa.release_checks(bigint, text, text) IS 'the release gate''s checks of a batch without deciding anything (a preview): agreement, gold_pass_rate, missing_label_rate, class_balance, export_format, audit, dataset_version, release_owner, each with value, threshold, passed and detail; all under one snapshot';
+
+CREATE PROCEDURE annqa.release_gate(batch text, dataset_version text, decided_by text,
+                                    OUT passed boolean, OUT failing text[],
+                                    dataset text DEFAULT NULL, seed bigint DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, annqa, pg_temp
+AS $pr$
+#variable_conflict use_column
+DECLARE
+    bid bigint;
+    b annqa.batch;
+    r annqa.release;
+    checks jsonb;
+    rid bigint;
+    ver text;
+BEGIN
+    IF dataset_version IS NULL OR btrim(dataset_version) = '' THEN
+        RAISE EXCEPTION 'annqa.release_gate: a dataset version is required'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'dataset_version is NULL or empty',
+                  HINT = 'pass the version this release will carry, e.g. ''v1.0''';
+    END IF;
+    IF decided_by IS NULL OR btrim(decided_by) = '' THEN
+        RAISE EXCEPTION 'annqa.release_gate: a release owner is required'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'decided_by is NULL or empty',
+                  HINT = 'pass the name of the release owner who takes the decision';
+    END IF;
+    bid := annqa.batch_id(batch, dataset);
+    -- one decision per (batch, version): serialise the gates of a batch on its row
+    SELECT * INTO b FROM annqa.batch x WHERE x.batch_id = bid FOR UPDATE;
+    SELECT * INTO r FROM annqa.release x
+    WHERE x.batch_id = bid AND x.dataset_version = release_gate.dataset_version AND x.gate = 'release';
+    IF FOUND THEN
+        passed := r.passed;
+        failing := r.failing_checks;
+        RAISE NOTICE 'annqa.release_gate: batch "%" version "%" was already decided (release %)', batch, dataset_version, r.release_id
+            USING DETAIL = format('decided by %s at %s: %s', r.decided_by, r.decided_at,
+                                  CASE WHEN r.passed THEN 'passed' ELSE 'failed' END);
+        RETURN;
+    END IF;
+    IF b.status = 'released' THEN
+        SELECT x.dataset_version INTO ver FROM annqa.release x
+        WHERE x.batch_id = bid AND x.gate = 'release' AND x.passed ORDER BY x.release_id DESC LIMIT 1;
+        RAISE EXCEPTION 'annqa.release_gate: batch "%" is already released', batch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('released as version %s', coalesce(ver, '?')),
+                  HINT = 'a released batch is not decided again; create a new batch for new work';
+    END IF;
+
+    PERFORM annqa.draw_audit_sample(bid, seed);
+
+    -- every check in one statement: one snapshot
+    SELECT jsonb_agg(jsonb_build_object('check', c.check_name, 'value', c.value, 'threshold', c.threshold,
+                                        'passed', c.passed, 'detail', c.detail) ORDER BY c.ord),
+           coalesce(array_agg(c.check_name ORDER BY c.ord) FILTER (WHERE NOT c.passed), '{}')
+      INTO checks, failing
+    FROM annqa.release_checks(bid, release_gate.dataset_version, release_gate.decided_by)
+         WITH ORDINALITY AS c(check_name, value, threshold, passed, detail, ord);
+    passed := cardinality(failing) = 0;
+
+    INSERT INTO annqa.release (batch_id, dataset_id, dataset_version, gate, decided_by, passed, checks,
+                               failing_checks, parameters, extension_version)
+    SELECT bid, b.dataset_id, release_gate.dataset_version, 'release', release_gate.decided_by, passed, checks,
+           failing, to_jsonb(p) || jsonb_build_object('audit_seed', (SELECT min(s.seed) FROM annqa.audit_sample s WHERE s.batch_id = bid),
+                                         'called_by', session_user::text),
+           (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'annqa')
+    FROM annqa.policy p WHERE p.dataset_id = b.dataset_id
+    RETURNING release_id INTO rid;
+    UPDATE annqa.audit_sample s SET release_id = rid WHERE s.batch_id = bid AND s.release_id IS NULL;
+    UPDATE annqa.batch x SET status = CASE WHEN passed THEN 'released' ELSE 'returned' END WHERE x.batch_id = bid;
+    IF passed THEN
+        UPDATE annqa.label_class c SET frozen_in = rid WHERE c.dataset_id = b.dataset_id AND c.frozen_in IS NULL;
+    ELSE
+        RAISE WARNING 'annqa.release_gate: batch "%" version "%" failed: %', batch, dataset_version, array_to_string(failing, ', ')
+            USING DETAIL = (SELECT string_agg(format('%s: %s', e ->> 'check', e ->> 'detail'), E'\n')
+                            FROM jsonb_array_elements(checks) e WHERE NOT (e ->> 'passed')::boolean),
+                  HINT = 'the batch is returned; fix it and call the gate again with a new dataset version';
+    END IF;
+END
+$pr$;
+COMMENT ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) IS 'the release gate: locks the batch, draws the audit sample if none, evaluates annqa.release_checks under one snapshot, records the decision in annqa.release, sets the batch released (all checks pass) or returned, freezes the class list on a pass, and returns passed and the failing checks (WARNING when failing); a second call for the same (batch, version) returns the recorded decision';
+
+CREATE PROCEDURE annqa.calibration_gate(dataset text, decided_by text,
+                                        OUT passed boolean, OUT weak_classes text[],
+                                        dataset_version text DEFAULT 'calibration')
+LANGUAGE plpgsql
+SET search_path = pg_catalog, annqa, pg_temp
+AS $pr$
+#variable_conflict use_column
+DECLARE
+    did bigint;
+    r annqa.release;
+    p annqa.policy;
+    kappa float8;
+    units bigint;
+    checks jsonb;
+BEGIN
+    IF decided_by IS NULL OR btrim(decided_by) = '' THEN
+        RAISE EXCEPTION 'annqa.calibration_gate: decided_by is required'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'decided_by is NULL or empty',
+                  HINT = 'pass the name of the person taking the decision';
+    END IF;
+    SELECT d.dataset_id INTO did FROM annqa.dataset d WHERE d.name = calibration_gate.dataset FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'annqa.calibration_gate: dataset "%" not found', dataset
+            USING ERRCODE = 'undefined_object', HINT = 'list the datasets with SELECT name FROM annqa.dataset';
+    END IF;
+    SELECT * INTO r FROM annqa.release x
+    WHERE x.dataset_id = did AND x.gate = 'calibration' AND x.dataset_version = calibration_gate.dataset_version;
+    IF FOUND THEN
+        passed := r.passed;
+        SELECT array_agg(e) INTO weak_classes FROM jsonb_array_elements_text(r.checks -> 0 -> 'weak_classes') e;
+        weak_classes := coalesce(weak_classes, '{}');
+        RAISE NOTICE 'annqa.calibration_gate: dataset "%" version "%" was already decided (release %)', dataset, dataset_version, r.release_id;
+        RETURN;
+    END IF;
+    SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = did;
+
+    -- agreement among the raters on the gold set, overall and per class (one statement)
+    WITH g AS (
+        SELECT u.* FROM annqa.unit_rows u JOIN annqa.item i ON i.item_id = u.item_id
+        WHERE u.dataset_id = did AND i.in_gold_set
+    ), per_class AS (
+        SELECT c.name, annqa.fleiss_kappa(g.unit_key, g.annotator_id,
+                                          CASE WHEN g.class_id = c.class_id THEN 'yes' ELSE 'no' END)::float8 AS k
+        FROM g CROSS JOIN annqa.label_class c
+        WHERE c.class_id IN (SELECT g2.class_id FROM g g2)
+        GROUP BY c.name
+    )
+    SELECT (SELECT annqa.fleiss_kappa(g.unit_key, g.annotator_id, coalesce(g.label, '<none>'))::float8 FROM g),
+           (SELECT count(DISTINCT g.unit_key) FROM g),
+           coalesce((SELECT array_agg(pc.name ORDER BY pc.name) FROM per_class pc
+                     WHERE pc.k IS NULL OR pc.k < p.min_agreement), '{}'),
+           (SELECT jsonb_object_agg(pc.name, pc.k) FROM per_class pc)
+      INTO kappa, units, weak_classes, checks;
+    passed := kappa IS NOT NULL AND kappa >= p.min_agreement AND cardinality(weak_classes) = 0;
+    checks := jsonb_build_array(jsonb_build_object(
+        'check', 'gold_agreement', 'value', kappa, 'threshold', p.min_agreement, 'passed', passed,
+        'units', units, 'by_class', coalesce(checks, '{}'), 'weak_classes', to_jsonb(weak_classes),
+        'detail', CASE WHEN kappa IS NULL THEN 'no gold-set object units rated by two or more raters'
+                       ELSE 'Fleiss kappa over the object units of the gold-set items' END));
+    INSERT INTO annqa.release (batch_id, dataset_id, dataset_version, gate, decided_by, passed, checks,
+                               failing_checks, parameters, extension_version)
+    VALUES (NULL, did, calibration_gate.dataset_version, 'calibration', calibration_gate.decided_by, passed, checks,
+            CASE WHEN passed THEN '{}'::text[] ELSE ARRAY['gold_agreement'] END,
+            (SELECT to_jsonb(x) FROM annqa.policy x WHERE x.dataset_id = did),
+            (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'annqa'));
+    IF NOT passed THEN
+        RAISE WARNING 'annqa.calibration_gate: the team does not agree on the gold set of "%": do not scale', dataset
+            USING DETAIL = format('Fleiss kappa %s (policy %s); weak classes: %s', coalesce(round(kappa::numeric, 3)::text, 'none'),
+                                  p.min_agreement, coalesce(nullif(array_to_string(weak_classes, ', '), ''), 'none')),
+                  HINT = 'rewrite the guideline for the weak classes and relabel the gold set';
+    END IF;
+END
+$pr$;
+COMMENT ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) IS 'the calibration gate, before scaling: Fleiss kappa among the raters over the object units of the gold-set items, overall and per class (category-specific yes/no over every unit); records the decision (gate calibration) and fails, naming the weak classes, when the team does not reach the policy''s min_agreement';
+
+REVOKE EXECUTE ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.draw_audit_sample(bigint, bigint) FROM PUBLIC;

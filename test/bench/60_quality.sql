@@ -1,0 +1,47 @@
+-- The whole QA report (every quality view) and the release gate on a seeded
+-- synthetic dataset: :items items (default 100,000) x 3 annotators + gold,
+-- 2.5 objects per item on average, so 1,000,000 annotations at the default
+-- scale, against a count(*) over the annotations.  Goal in the issue: every
+-- view and the gate within 20 x that scan.
+-- Run a smaller scale with: psql -v items=10000 -f test/bench/60_quality.sql
+\pset border 1
+\if :{?items}
+\else
+\set items 100000
+\endif
+SELECT setseed(0.6);
+INSERT INTO annqa.dataset (name) VALUES ('bench');
+INSERT INTO annqa.batch (dataset_id, name) SELECT dataset_id, 'b' FROM annqa.dataset WHERE name = 'bench';
+INSERT INTO annqa.gate_policy (dataset_id, audit_sample_size) SELECT dataset_id, 50 FROM annqa.dataset WHERE name = 'bench';
+INSERT INTO annqa.label_class (dataset_id, name, small_object_area, risk)
+SELECT d.dataset_id, 'c' || k, 400, CASE WHEN k = 1 THEN 'safety_critical' WHEN k = 2 THEN 'hard' ELSE 'normal' END
+FROM annqa.dataset d, generate_series(1, 8) k WHERE d.name = 'bench';
+INSERT INTO annqa.annotator (name, kind) VALUES ('bench_a1', 'human'), ('bench_a2', 'human'), ('bench_a3', 'human'), ('bench_gold', 'gold');
+INSERT INTO annqa.item (dataset_id, batch_id, uri, width, height, in_gold_set, tags)
+SELECT b.dataset_id, b.batch_id, 'img/' || k, 640, 480, true,
+       CASE WHEN k % 10 = 0 THEN '{night}'::text[] ELSE '{}' END
+FROM annqa.batch b, generate_series(1, :items) k WHERE b.name = 'b';
+-- base objects: 2 or 3 per item; each annotator (and gold) draws a jittered copy,
+-- drops 5 %, relabels 3 %
+CREATE TEMP TABLE base AS
+SELECT i.item_id, o, 20 + random() * 500 AS x, 20 + random() * 360 AS y, 10 + random() * 100 AS w,
+       10 + random() * 100 AS h, 1 + floor(random() * 8)::int AS cls
+FROM annqa.item i, LATERAL generate_series(1, 2 + (random() < 0.5)::int + (i.item_id * 0)) o;
+INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, occluded)
+SELECT b.item_id, a.annotator_id, c.class_id, 'box',
+       annqa.xywh(b.x + (random() - 0.5) * 0.1 * b.w, b.y + (random() - 0.5) * 0.1 * b.h, b.w, b.h),
+       random() < 0.05
+FROM base b CROSS JOIN annqa.annotator a
+JOIN annqa.label_class c ON c.name = 'c' || CASE WHEN random() < 0.03 THEN 1 + floor(random() * 8)::int ELSE b.cls END
+WHERE a.name LIKE 'bench_%' AND random() >= 0.05;
+VACUUM ANALYZE;
+SELECT count(*) AS annotations, count(DISTINCT item_id) AS items FROM annqa.annotation;
+
+SELECT bench.time('quality', 'count(*) over annotations', 'SELECT count(*) FROM annqa.annotation', 3);
+SELECT bench.time('quality', 'view ' || v, format('SELECT count(*) FROM annqa.%I', v), 1)
+FROM unnest('{match_rows,unit_rows,agreement_by_class,agreement_by_batch,agreement_matrix,gold_accuracy,confusion,conflicts,label_errors,frame_quality,rework,coverage,review_queue,low_agreement_items,calibration_needed,monitoring,checklist,maturity}'::text[]) v;
+SELECT bench.time('quality', 'release_checks (gate preview)',
+                  'SELECT count(*) FROM annqa.release_checks(annqa.batch_id(''b'', ''bench''))', 1);
+SELECT bench.time('quality', 'CALL release_gate',
+                  'CALL annqa.release_gate(''b'', ''bench-v1'', ''bench'', NULL, NULL, ''bench'')', 1);
+SELECT * FROM bench.report('quality', 'count(*) over annotations');
