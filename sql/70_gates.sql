@@ -146,10 +146,12 @@ BEGIN
 
     -- 5. export format validity
     mode := 'geometry';
-    IF to_regprocedure('annqa.validate_coco(jsonb)') IS NOT NULL THEN
+    IF to_regprocedure('annqa.validate_coco(jsonb)') IS NOT NULL
+       AND to_regprocedure('annqa.export_coco(text,bigint,text)') IS NOT NULL THEN
         BEGIN
             EXECUTE format('SELECT count(*), string_agg(path || '': '' || problem, ''; '') '
-                           'FROM annqa.validate_coco(annqa.export_coco(%L::bigint, NULL))', b.dataset_id)
+                           'FROM annqa.validate_coco(annqa.export_coco(%L))',
+                           (SELECT ds.name FROM annqa.dataset ds WHERE ds.dataset_id = b.dataset_id))
                INTO k, d;
             mode := 'coco';
         EXCEPTION WHEN undefined_function OR ambiguous_function THEN
