@@ -70,7 +70,7 @@ FROM (SELECT DISTINCT frame, frame_file FROM demo.kscgr_raw) f,
      annqa.batch b JOIN annqa.dataset d USING (dataset_id)
 WHERE d.name = 'kscgr-ham-egg';
 INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, source_ref)
-SELECT i.item_id, a.annotator_id, c.class_id, 'box', k.b, k.box_id::text
+SELECT i.item_id, a.annotator_id, c.class_id, 'box', k.b, 'row ' || k.id
 FROM demo.kscgr k
 JOIN annqa.item i ON i.uri = 'ham_egg/' || k.frame || '.jpg'
 JOIN annqa.annotator a ON a.name = 'kscgr_' || k.annotator
