@@ -152,6 +152,7 @@ typedef struct AgreeState
 	Rating	   *r;
 	uint64		nr;
 	uint64		cap;
+	bool		unsorted;		/* some rating's item key is below its predecessor's */
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
@@ -321,11 +322,88 @@ state_append(AgreeState *st, uint64 item, uint32 rater, uint32 label)
 			: MemoryContextAllocHuge(st->hdr.eoh_context, bytes);
 		st->cap = ncap;
 	}
+	if (st->nr > 0 && (int64) item < (int64) st->r[st->nr - 1].item)
+		st->unsorted = true;
 	st->r[st->nr].item = item;
 	st->r[st->nr].rater = rater;
 	st->r[st->nr].label = label;
 	st->nr++;
 	st->flat = NULL;
+}
+
+/* Ratings keyed by the bigint item key itself (long form, bigint items)? */
+static inline bool
+int_items(const AgreeState *st)
+{
+	return st->cfg.mode == AGREE_MODE_LONG && st->cfg.item_kind == AGREE_KIND_INT;
+}
+
+/*
+ * Sort the ratings by signed bigint item key, in place and stably: an LSD
+ * radix sort on 16-bit digits, skipping digits that never vary.  Nothing
+ * is done when they are already in order (st->unsorted is false), which is
+ * the common case of input clustered by item, and of partial states, which
+ * are sorted when serialised (so parallel workers do the sorting and the
+ * leader merges sorted runs, see state_merge).  Only the order of the
+ * ratings changes, which no statistic depends on.
+ */
+static void
+sort_ratings(AgreeState *st)
+{
+	uint64		nr = st->nr,
+				j,
+				andk = ~UINT64CONST(0),
+				ork = 0,
+				diff;
+	Rating	   *a = st->r,
+			   *b,
+			   *t;
+	Size	   *cnt;
+	int			shift;
+
+	if (!st->unsorted || nr < 2)
+	{
+		st->unsorted = false;
+		return;
+	}
+	for (j = 0; j < nr; j++)
+	{
+		uint64		k = a[j].item ^ (UINT64CONST(1) << 63);
+
+		andk &= k;
+		ork |= k;
+	}
+	diff = andk ^ ork;
+	b = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
+	cnt = palloc(65536 * sizeof(Size));
+	for (shift = 0; shift < 64; shift += 16)
+	{
+		Size		sum = 0;
+
+		if (((diff >> shift) & 0xFFFF) == 0)
+			continue;
+		memset(cnt, 0, 65536 * sizeof(Size));
+		for (j = 0; j < nr; j++)
+			cnt[((a[j].item ^ (UINT64CONST(1) << 63)) >> shift) & 0xFFFF]++;
+		for (j = 0; j < 65536; j++)
+		{
+			Size		c = cnt[j];
+
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (j = 0; j < nr; j++)
+			b[cnt[((a[j].item ^ (UINT64CONST(1) << 63)) >> shift) & 0xFFFF]++] = a[j];
+		t = a;
+		a = b;
+		b = t;
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(cnt);
+	pfree(b);					/* the buffer not holding the result */
+	st->r = a;
+	st->cap = nr;
+	st->unsorted = false;
 }
 
 /* ---------------------------------------------------------------- flat form */
@@ -432,6 +510,8 @@ state_serialise(AgreeState *st)
 
 	if (st->flat)
 		return;
+	if (int_items(st))
+		sort_ratings(st);		/* partial states travel sorted by item */
 	size = 4 + 12 + 8 + 8;
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
@@ -713,6 +793,8 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 
 		if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
 			bad_state(&rd, "Rating id out of range");
+		if (i > 0 && (int64) a < (int64) prev)
+			st->unsorted = true;
 		prev = a;
 
 		if (c.mode == AGREE_MODE_LONG)
@@ -1399,6 +1481,51 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 	}
 	im = map_dict(dst, &dst->items, &src->items);
 	rm = map_dict(dst, &dst->raters, &src->raters);
+	if (!fresh && int_items(dst) && !dst->unsorted && !src->unsorted &&
+		dst->nr > 0 && src->nr > 0 &&
+		(int64) src->r[0].item < (int64) dst->r[dst->nr - 1].item)
+	{
+		/*
+		 * Two runs sorted by item key (partial states are sorted when
+		 * serialised): merge them in linear time, so the result is sorted
+		 * too and the final function need not sort.  Ties keep dst first.
+		 */
+		uint64		nd = dst->nr,
+					ns = src->nr,
+					a = 0,
+					b = 0,
+					o = 0;
+		Size		n = add_size((Size) nd, (Size) ns);
+		Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(n, sizeof(Rating)));
+
+		while (a < nd && b < ns)
+		{
+			if ((int64) src->r[b].item < (int64) dst->r[a].item)
+			{
+				out[o].item = src->r[b].item;
+				out[o].rater = rm[src->r[b].rater];
+				out[o].label = lm[src->r[b].label];
+				b++;
+			}
+			else
+				out[o] = dst->r[a++];
+			if ((++o & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		if (a < nd)
+			memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
+		for (; b < ns; b++)
+		{
+			o = nd + b;
+			out[o].item = src->r[b].item;
+			out[o].rater = rm[src->r[b].rater];
+			out[o].label = lm[src->r[b].label];
+		}
+		pfree(dst->r);
+		dst->r = out;
+		dst->nr = dst->cap = n;
+	}
+	else
 	for (i = 0; i < src->nr; i++)
 	{
 		const Rating *r = &src->r[i];
@@ -1586,93 +1713,48 @@ sort_u64(uint64 *a, Size n)
 }
 
 /*
- * Group ratings by bigint item key: an LSD radix sort (16-bit digits, digits
- * that never vary are skipped) of (key, rater << 32 | label).  Items come out
- * in key order, so the statistics add items in the same order whatever the
- * row order or the parallel split was.  Returns the number of items.
+ * Group ratings by bigint item key: sort them by key (sort_ratings; nothing
+ * to do when they arrive sorted, as merged partial states do), then cut the
+ * runs.  Items come out in key order, so the statistics add items in the same
+ * order whatever the row order or the parallel split was.  g receives
+ * (rater << 32 | label) per rating, keys the item keys.  Returns the number
+ * of items.
  */
 static Size
-group_by_int_key(const Rating *r, uint64 nr, Size **start_out, uint64 **g_out, uint64 **keys_out)
+group_by_int_key(AgreeState *st, Size **start_out, uint64 **g_out, uint64 **keys_out)
 {
-	Size		n = Max(nr, 1),
-				j,
-				ni = 0;
-	uint64	   *k = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *v = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *k2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *v2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *t;
-	uint64		andk = ~UINT64CONST(0),
-				ork = 0,
-				diff,
-				prev = 0;
-	Size	   *cnt = palloc(65536 * sizeof(Size));
+	uint64		nr,
+				j;
+	Size		ni = 0;
+	const Rating *r;
+	uint64	   *g,
+			   *keys;
 	Size	   *start;
-	int			shift;
 
+	sort_ratings(st);
+	nr = st->nr;
+	r = st->r;
 	for (j = 0; j < nr; j++)
-	{
-		k[j] = r[j].item ^ (UINT64CONST(1) << 63);	/* signed order */
-		v[j] = ((uint64) r[j].rater << 32) | r[j].label;
-		andk &= k[j];
-		ork |= k[j];
-	}
-	diff = andk ^ ork;
-	for (shift = 0; shift < 64; shift += 16)
-	{
-		Size		sum = 0;
-
-		if (((diff >> shift) & 0xFFFF) == 0)
-			continue;
-		memset(cnt, 0, 65536 * sizeof(Size));
-		for (j = 0; j < nr; j++)
-			cnt[(k[j] >> shift) & 0xFFFF]++;
-		for (j = 0; j < 65536; j++)
-		{
-			Size		c = cnt[j];
-
-			cnt[j] = sum;
-			sum += c;
-		}
-		for (j = 0; j < nr; j++)
-		{
-			Size		pos = cnt[(k[j] >> shift) & 0xFFFF]++;
-
-			k2[pos] = k[j];
-			v2[pos] = v[j];
-		}
-		t = k;
-		k = k2;
-		k2 = t;
-		t = v;
-		v = v2;
-		v2 = t;
-		CHECK_FOR_INTERRUPTS();
-	}
-	pfree(k2);
-	pfree(v2);
-	pfree(cnt);
-	for (j = 0; j < nr; j++)
-		if (j == 0 || k[j] != k[j - 1])
+		if (j == 0 || r[j].item != r[j - 1].item)
 			ni++;
+	g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
+	keys = palloc_extended(mul_size(Max(ni, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
 	start = palloc_extended(mul_size(ni + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
 	ni = 0;
 	for (j = 0; j < nr; j++)
 	{
-		uint64		cur = k[j];
-
-		if (j == 0 || cur != prev)
+		if (j == 0 || r[j].item != r[j - 1].item)
 		{
 			start[ni] = j;
-			k[ni] = cur ^ (UINT64CONST(1) << 63);	/* item key, in place (ni <= j) */
+			keys[ni] = r[j].item;
 			ni++;
 		}
-		prev = cur;
+		g[j] = ((uint64) r[j].rater << 32) | r[j].label;
 	}
 	start[ni] = nr;
 	*start_out = start;
-	*g_out = v;
-	*keys_out = k;
+	*g_out = g;
+	*keys_out = keys;
 	return ni;
 }
 
@@ -1776,7 +1858,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 					rb = 0;
 
 		if (st->cfg.item_kind == AGREE_KIND_INT)
-			ni = group_by_int_key(st->r, nr, &start, &g, &ikeys);
+			ni = group_by_int_key(st, &start, &g, &ikeys);
 		else
 		{
 			/* item ids are dense: counting sort on the id */
@@ -1797,16 +1879,24 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		{
 			const Rating *r = &st->r[j];
 
-			if (!rused[r->rater])
-			{
-				rused[r->rater] = true;
-				if (nraters == 0)
-					ra = r->rater;
-				else if (nraters == 1)
-					rb = r->rater;
-				nraters++;
-			}
+			rused[r->rater] = true;
 			lused[r->label] = true;
+		}
+
+		/*
+		 * Raters a and b of a two-rater statistic: the two smallest rater
+		 * ids (the first raters met, in dictionary order), whatever the order
+		 * of the ratings.
+		 */
+		for (j = 0; j < st->raters.n; j++)
+		{
+			if (!rused[j])
+				continue;
+			if (nraters == 0)
+				ra = (uint32) j;
+			else if (nraters == 1)
+				rb = (uint32) j;
+			nraters++;
 		}
 		out->n_raters = nraters;
 		for (i = 0; i < ni; i++)
