@@ -1857,7 +1857,22 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		uint32		ra = 0,
 					rb = 0;
 
-		if (st->cfg.item_kind == AGREE_KIND_INT)
+		/*
+		 * fused: bigint items and a multi-rater statistic; the ratings,
+		 * sorted by item, are checked and turned into the CSR arrays in one
+		 * pass below, without the intermediate grouped copy.
+		 */
+		bool		fused = st->cfg.item_kind == AGREE_KIND_INT &&
+			stat != AGREE_COHEN && stat != AGREE_SCOTT;
+
+		if (fused)
+		{
+			sort_ratings(st);
+			start = NULL;
+			g = NULL;
+			ni = 0;				/* counted below */
+		}
+		else if (st->cfg.item_kind == AGREE_KIND_INT)
 			ni = group_by_int_key(st, &start, &g, &ikeys);
 		else
 		{
@@ -1881,6 +1896,8 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 
 			rused[r->rater] = true;
 			lused[r->label] = true;
+			if (fused && (j == 0 || r->item != st->r[j - 1].item))
+				ni++;
 		}
 
 		/*
@@ -1899,7 +1916,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			nraters++;
 		}
 		out->n_raters = nraters;
-		for (i = 0; i < ni; i++)
+		for (i = 0; !fused && i < ni; i++)
 		{
 			Size		m = start[i + 1] - start[i],
 						k;
@@ -1986,15 +2003,62 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			out->q = q;
 			/* CSR over the items that have ratings */
 			ptr[0] = 0;
-			for (i = 0; i < ni; i++)
+			if (fused)
 			{
-				if (start[i + 1] == start[i])
-					continue;
-				for (k = start[i]; k < start[i + 1]; k++)
-					cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
-				ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
-				nitems++;
+				/*
+				 * One pass over the sorted ratings: per item, sort its
+				 * (rater, label) pairs, reject a repeated rater, emit the
+				 * categories (in that order, as the grouped path does).
+				 */
+				const Rating *r = st->r;
+				uint64	   *buf = NULL;
+				Size		bufcap = 0;
+
+				j = 0;
+				while (j < nr)
+				{
+					uint64		e = j + 1;
+					Size		m;
+
+					while (e < nr && r[e].item == r[j].item)
+						e++;
+					m = (Size) (e - j);
+					if (m > bufcap)
+					{
+						bufcap = Max(m, 64);
+						if (buf)
+							pfree(buf);
+						buf = palloc_extended(mul_size(bufcap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+					}
+					for (k = 0; k < m; k++)
+						buf[k] = ((uint64) r[j + k].rater << 32) | r[j + k].label;
+					sort_u64(buf, m);
+					for (k = 1; k < m; k++)
+						if ((buf[k] >> 32) == (buf[k - 1] >> 32))
+							ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+											errmsg("%s: duplicate rating of item %s by rater %s", fn,
+												   psprintf(INT64_FORMAT, (int64) r[j].item),
+												   key_string(&st->raters, (uint32) (buf[k] >> 32))),
+											errdetail("Each (item, rater) pair may carry one label.")));
+					for (k = 0; k < m; k++)
+						cat[ptr[nitems] + k] = catof[(uint32) buf[k]];
+					ptr[nitems + 1] = ptr[nitems] + m;
+					nitems++;
+					if ((nitems & 0xFFFF) == 0)
+						CHECK_FOR_INTERRUPTS();
+					j = e;
+				}
 			}
+			else
+				for (i = 0; i < ni; i++)
+				{
+					if (start[i + 1] == start[i])
+						continue;
+					for (k = start[i]; k < start[i + 1]; k++)
+						cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
+					ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
+					nitems++;
+				}
 			work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
 			iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
 			if (stat == AGREE_ALPHA)
