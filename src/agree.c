@@ -153,6 +153,12 @@ typedef struct AgreeState
 	uint64		nr;
 	uint64		cap;
 	bool		unsorted;		/* some rating's item key is below its predecessor's */
+	/* a parsed flat state whose ratings are not decoded yet (see state_merge) */
+	const char *pend_data;
+	Size		pend_len;
+	Size		pend_pos;
+	int			pend_errcode;
+	uint64		pend_nr;
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
@@ -161,7 +167,7 @@ typedef struct AgreeState
 static Size agree_get_flat_size(ExpandedObjectHeader *eohptr);
 static void agree_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
-static void state_merge(AgreeState *dst, const AgreeState *src, bool fresh);
+static void state_merge(AgreeState *dst, AgreeState *src, bool fresh);
 
 static const ExpandedObjectMethods agree_methods = {
 	agree_get_flat_size,
@@ -712,15 +718,83 @@ kind_ok(int k, bool none_ok, bool float_ok)
 }
 
 /* Parse and validate a flat state into a new expanded state under parent. */
+/* Decode and check one rating; *prev is the previous item (key or id). */
+static inline void
+rd_rating(Reader *rd, const AgreeState *st, uint64 *prev, Rating *out)
+{
+	const AgreeConfig *c = &st->cfg;
+	uint64		a = *prev + unzigzag(rd_varint(rd));
+	uint64		b64 = rd_varint(rd),
+				l64 = rd_varint(rd);
+	uint32		b = (uint32) b64,
+				l = (uint32) l64;
+	uint32		nlab = c->n_declared ? c->n_declared : st->labels.n;
+
+	if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
+		bad_state(rd, "Rating id out of range");
+	*prev = a;
+	if (c->mode == AGREE_MODE_LONG)
+	{
+		if ((c->item_kind == AGREE_KIND_TEXT && a >= st->items.n) || b >= st->raters.n || l >= nlab)
+			bad_state(rd, "Rating id out of range");
+	}
+	else if (a >= nlab || b >= nlab || l != 0)
+		bad_state(rd, "Rating id out of range");
+	out->item = a;
+	out->rater = b;
+	out->label = l;
+}
+
+/* Decode the nr ratings at rd into st->r; rd must end with them. */
+static void
+decode_ratings(AgreeState *st, Reader *rd, uint64 nr)
+{
+	uint64		i,
+				prev = 0;
+
+	if (nr > 0)
+	{
+		st->r = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
+		st->cap = nr;
+	}
+	for (i = 0; i < nr; i++)
+	{
+		uint64		before = prev;
+
+		rd_rating(rd, st, &prev, &st->r[i]);
+		if (i > 0 && (int64) prev < (int64) before)
+			st->unsorted = true;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (rd->pos != rd->len)
+		bad_state(rd, "Trailing bytes");
+	st->nr = nr;
+}
+
+/* Decode the ratings of a state parsed with head_only. */
+static void
+decode_pending(AgreeState *st)
+{
+	Reader		rd;
+
+	if (!st->pend_data)
+		return;
+	rd.p = st->pend_data;
+	rd.len = st->pend_len;
+	rd.pos = st->pend_pos;
+	rd.errcode = st->pend_errcode;
+	st->pend_data = NULL;
+	decode_ratings(st, &rd, st->pend_nr);
+}
+
 static AgreeState *
-state_parse(const char *data, Size len, int errcode, MemoryContext parent)
+state_parse(const char *data, Size len, int errcode, MemoryContext parent, bool head_only)
 {
 	Reader		rd = {data, len, 0, errcode};
 	AgreeConfig c;
 	AgreeState *st;
-	uint64		nr,
-				i,
-				prev = 0;
+	uint64		nr;
 	double		conf;
 	uint64		cbits;
 
@@ -777,48 +851,25 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 		bad_state(&rd, "Item dictionary with bigint item keys");
 	if (nr > (rd.len - rd.pos) / 3)
 		bad_state(&rd, "Rating count exceeds the data");
-	if (nr > 0)
+	if (head_only)
 	{
-		st->r = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
-		st->cap = nr;
+		st->pend_data = rd.p;
+		st->pend_len = rd.len;
+		st->pend_pos = rd.pos;
+		st->pend_errcode = rd.errcode;
+		st->pend_nr = nr;
+		return st;
 	}
-	for (i = 0; i < nr; i++)
-	{
-		uint64		a = prev + unzigzag(rd_varint(&rd));
-		uint64		b64 = rd_varint(&rd),
-					l64 = rd_varint(&rd);
-		uint32		b = (uint32) b64,
-					l = (uint32) l64;
-		uint32		nlab = c.n_declared ? c.n_declared : st->labels.n;
-
-		if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
-			bad_state(&rd, "Rating id out of range");
-		if (i > 0 && (int64) a < (int64) prev)
-			st->unsorted = true;
-		prev = a;
-
-		if (c.mode == AGREE_MODE_LONG)
-		{
-			if ((c.item_kind == AGREE_KIND_TEXT && a >= st->items.n) || b >= st->raters.n || l >= nlab)
-				bad_state(&rd, "Rating id out of range");
-		}
-		else if (a >= nlab || b >= nlab || l != 0)
-			bad_state(&rd, "Rating id out of range");
-		st->r[i].item = a;
-		st->r[i].rater = b;
-		st->r[i].label = l;
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	if (rd.pos != rd.len)
-		bad_state(&rd, "Trailing bytes");
-	st->nr = nr;
+	decode_ratings(st, &rd, nr);
 	return st;
 }
 
-/* An agree_state datum for reading: expanded (ours) or parsed from flat. */
+/*
+ * An agree_state datum for reading: expanded (ours) or parsed from flat
+ * (head_only: ratings left undecoded, for state_merge to stream).
+ */
 static AgreeState *
-state_read(Datum d, MemoryContext parent)
+state_read_ex(Datum d, MemoryContext parent, bool head_only)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
@@ -830,8 +881,10 @@ state_read(Datum d, MemoryContext parent)
 			return (AgreeState *) eoh;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent, head_only);
 }
+
+#define state_read(d, parent) state_read_ex((d), (parent), false)
 
 /* The state argument of a transition/combine call, writable in aggcontext. */
 static AgreeState *
@@ -858,7 +911,7 @@ state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 		return dst;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt, false);
 }
 
 /* ---------------------------------------------------------------- text/binary I/O */
@@ -893,7 +946,7 @@ annqa_agree_state_in(PG_FUNCTION_ARGS)
 						errdetail("The payload is not valid base64.")));
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_in", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp);
+	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp, false);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	SET_VARSIZE(res, VARHDRSZ + dlen);
@@ -934,7 +987,7 @@ annqa_agree_state_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(res, VARHDRSZ + len);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_recv", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp);
+	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp, false);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	PG_RETURN_POINTER(res);
@@ -1444,8 +1497,63 @@ map_dict(AgreeState *dst, Dict *dd, const Dict *sd)
 	return map;
 }
 
+/*
+ * Merge the undecoded ratings of src (parsed head_only) into dst, both
+ * sorted by bigint item key, decoding as we go: the leader of a parallel
+ * plan never materialises a worker's ratings separately.  Returns false,
+ * with dst untouched, when src turns out not to be sorted.
+ */
+static bool
+merge_stream(AgreeState *dst, AgreeState *src, const uint32 *rm, const uint32 *lm)
+{
+	Reader		rd;
+	uint64		nd = dst->nr,
+				ns = src->pend_nr,
+				a = 0,
+				b,
+				o = 0,
+				prev = 0;
+	Size		n = add_size((Size) nd, (Size) ns);
+	Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(Max(n, 1), sizeof(Rating)));
+
+	rd.p = src->pend_data;
+	rd.len = src->pend_len;
+	rd.pos = src->pend_pos;
+	rd.errcode = src->pend_errcode;
+	for (b = 0; b < ns; b++)
+	{
+		Rating		cur;
+		uint64		before = prev;
+
+		rd_rating(&rd, src, &prev, &cur);
+		if (b > 0 && (int64) prev < (int64) before)
+		{
+			pfree(out);
+			return false;
+		}
+		while (a < nd && (int64) dst->r[a].item <= (int64) cur.item)
+			out[o++] = dst->r[a++];
+		out[o].item = cur.item;
+		out[o].rater = rm[cur.rater];
+		out[o].label = lm[cur.label];
+		o++;
+		if ((b & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (rd.pos != rd.len)
+		bad_state(&rd, "Trailing bytes");
+	if (a < nd)
+		memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
+	if (dst->r)
+		pfree(dst->r);
+	dst->r = out;
+	dst->nr = dst->cap = n;
+	src->pend_data = NULL;
+	return true;
+}
+
 static void
-state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
+state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 {
 	const AgreeConfig *a = &dst->cfg,
 			   *b = &src->cfg;
@@ -1454,6 +1562,7 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 			   *lm;
 	uint64		i;
 	uint32		j;
+	bool		streamed = false;
 
 	if (!fresh &&
 		(a->mode != b->mode || a->item_kind != b->item_kind || a->rater_kind != b->rater_kind ||
@@ -1481,7 +1590,17 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 	}
 	im = map_dict(dst, &dst->items, &src->items);
 	rm = map_dict(dst, &dst->raters, &src->raters);
-	if (!fresh && int_items(dst) && !dst->unsorted && !src->unsorted &&
+	if (src->pend_data)
+	{
+		if (!fresh && int_items(dst) && !dst->unsorted && dst->nr > 0 &&
+			merge_stream(dst, src, rm, lm))
+			streamed = true;
+		else
+			decode_pending(src);
+	}
+	if (streamed)
+		;						/* merged while decoding */
+	else if (!fresh && int_items(dst) && !dst->unsorted && !src->unsorted &&
 		dst->nr > 0 && src->nr > 0 &&
 		(int64) src->r[0].item < (int64) dst->r[dst->nr - 1].item)
 	{
@@ -1572,7 +1691,7 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 	else
 	{
 		dst = state_writable(fcinfo, 0, aggcxt);
-		src = state_read(PG_GETARG_DATUM(1), tmp);
+		src = state_read_ex(PG_GETARG_DATUM(1), tmp, true);
 		state_merge(dst, src, false);
 	}
 	MemoryContextSwitchTo(old);
