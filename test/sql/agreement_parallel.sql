@@ -46,8 +46,8 @@ SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss,
        annqa.agreement(item, rater, label, 'gwet_ac1') AS est
 FROM agree_par;
 
--- Same values, bit for bit: bigint item keys are grouped by a radix sort in
--- the final function, so items are summed in key order whatever the split.
+-- Same values, bit for bit: ratings with bigint item keys are sorted by key
+-- (workers, merge, final function), so items are summed in key order whatever the split.
 SELECT s.fleiss = p.fleiss AS fleiss_same, s.ac1 = p.ac1 AS ac1_same, s.ac2 = p.ac2 AS ac2_same,
        s.bp = p.bp AS bp_same, s.pa = p.pa AS pa_same, s.alpha_ord = p.alpha_ord AS alpha_ord_same,
        s.alpha_int = p.alpha_int AS alpha_int_same, s.est = p.est AS estimate_row_same,
