@@ -152,6 +152,13 @@ typedef struct AgreeState
 	Rating	   *r;
 	uint64		nr;
 	uint64		cap;
+	bool		unsorted;		/* some rating's item key is below its predecessor's */
+	/* a parsed flat state whose ratings are not decoded yet (see state_merge) */
+	const char *pend_data;
+	Size		pend_len;
+	Size		pend_pos;
+	int			pend_errcode;
+	uint64		pend_nr;
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
@@ -160,7 +167,7 @@ typedef struct AgreeState
 static Size agree_get_flat_size(ExpandedObjectHeader *eohptr);
 static void agree_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
-static void state_merge(AgreeState *dst, const AgreeState *src, bool fresh);
+static void state_merge(AgreeState *dst, AgreeState *src, bool fresh);
 
 static const ExpandedObjectMethods agree_methods = {
 	agree_get_flat_size,
@@ -321,11 +328,88 @@ state_append(AgreeState *st, uint64 item, uint32 rater, uint32 label)
 			: MemoryContextAllocHuge(st->hdr.eoh_context, bytes);
 		st->cap = ncap;
 	}
+	if (st->nr > 0 && (int64) item < (int64) st->r[st->nr - 1].item)
+		st->unsorted = true;
 	st->r[st->nr].item = item;
 	st->r[st->nr].rater = rater;
 	st->r[st->nr].label = label;
 	st->nr++;
 	st->flat = NULL;
+}
+
+/* Ratings keyed by the bigint item key itself (long form, bigint items)? */
+static inline bool
+int_items(const AgreeState *st)
+{
+	return st->cfg.mode == AGREE_MODE_LONG && st->cfg.item_kind == AGREE_KIND_INT;
+}
+
+/*
+ * Sort the ratings by signed bigint item key, in place and stably: an LSD
+ * radix sort on 16-bit digits, skipping digits that never vary.  Nothing
+ * is done when they are already in order (st->unsorted is false), which is
+ * the common case of input clustered by item, and of partial states, which
+ * are sorted when serialised (so parallel workers do the sorting and the
+ * leader merges sorted runs, see state_merge).  Only the order of the
+ * ratings changes, which no statistic depends on.
+ */
+static void
+sort_ratings(AgreeState *st)
+{
+	uint64		nr = st->nr,
+				j,
+				andk = ~UINT64CONST(0),
+				ork = 0,
+				diff;
+	Rating	   *a = st->r,
+			   *b,
+			   *t;
+	Size	   *cnt;
+	int			shift;
+
+	if (!st->unsorted || nr < 2)
+	{
+		st->unsorted = false;
+		return;
+	}
+	for (j = 0; j < nr; j++)
+	{
+		uint64		k = a[j].item ^ (UINT64CONST(1) << 63);
+
+		andk &= k;
+		ork |= k;
+	}
+	diff = andk ^ ork;
+	b = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
+	cnt = palloc(65536 * sizeof(Size));
+	for (shift = 0; shift < 64; shift += 16)
+	{
+		Size		sum = 0;
+
+		if (((diff >> shift) & 0xFFFF) == 0)
+			continue;
+		memset(cnt, 0, 65536 * sizeof(Size));
+		for (j = 0; j < nr; j++)
+			cnt[((a[j].item ^ (UINT64CONST(1) << 63)) >> shift) & 0xFFFF]++;
+		for (j = 0; j < 65536; j++)
+		{
+			Size		c = cnt[j];
+
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (j = 0; j < nr; j++)
+			b[cnt[((a[j].item ^ (UINT64CONST(1) << 63)) >> shift) & 0xFFFF]++] = a[j];
+		t = a;
+		a = b;
+		b = t;
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(cnt);
+	pfree(b);					/* the buffer not holding the result */
+	st->r = a;
+	st->cap = nr;
+	st->unsorted = false;
 }
 
 /* ---------------------------------------------------------------- flat form */
@@ -432,6 +516,8 @@ state_serialise(AgreeState *st)
 
 	if (st->flat)
 		return;
+	if (int_items(st))
+		sort_ratings(st);		/* partial states travel sorted by item */
 	size = 4 + 12 + 8 + 8;
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
@@ -632,15 +718,83 @@ kind_ok(int k, bool none_ok, bool float_ok)
 }
 
 /* Parse and validate a flat state into a new expanded state under parent. */
+/* Decode and check one rating; *prev is the previous item (key or id). */
+static inline void
+rd_rating(Reader *rd, const AgreeState *st, uint64 *prev, Rating *out)
+{
+	const AgreeConfig *c = &st->cfg;
+	uint64		a = *prev + unzigzag(rd_varint(rd));
+	uint64		b64 = rd_varint(rd),
+				l64 = rd_varint(rd);
+	uint32		b = (uint32) b64,
+				l = (uint32) l64;
+	uint32		nlab = c->n_declared ? c->n_declared : st->labels.n;
+
+	if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
+		bad_state(rd, "Rating id out of range");
+	*prev = a;
+	if (c->mode == AGREE_MODE_LONG)
+	{
+		if ((c->item_kind == AGREE_KIND_TEXT && a >= st->items.n) || b >= st->raters.n || l >= nlab)
+			bad_state(rd, "Rating id out of range");
+	}
+	else if (a >= nlab || b >= nlab || l != 0)
+		bad_state(rd, "Rating id out of range");
+	out->item = a;
+	out->rater = b;
+	out->label = l;
+}
+
+/* Decode the nr ratings at rd into st->r; rd must end with them. */
+static void
+decode_ratings(AgreeState *st, Reader *rd, uint64 nr)
+{
+	uint64		i,
+				prev = 0;
+
+	if (nr > 0)
+	{
+		st->r = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
+		st->cap = nr;
+	}
+	for (i = 0; i < nr; i++)
+	{
+		uint64		before = prev;
+
+		rd_rating(rd, st, &prev, &st->r[i]);
+		if (i > 0 && (int64) prev < (int64) before)
+			st->unsorted = true;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (rd->pos != rd->len)
+		bad_state(rd, "Trailing bytes");
+	st->nr = nr;
+}
+
+/* Decode the ratings of a state parsed with head_only. */
+static void
+decode_pending(AgreeState *st)
+{
+	Reader		rd;
+
+	if (!st->pend_data)
+		return;
+	rd.p = st->pend_data;
+	rd.len = st->pend_len;
+	rd.pos = st->pend_pos;
+	rd.errcode = st->pend_errcode;
+	st->pend_data = NULL;
+	decode_ratings(st, &rd, st->pend_nr);
+}
+
 static AgreeState *
-state_parse(const char *data, Size len, int errcode, MemoryContext parent)
+state_parse(const char *data, Size len, int errcode, MemoryContext parent, bool head_only)
 {
 	Reader		rd = {data, len, 0, errcode};
 	AgreeConfig c;
 	AgreeState *st;
-	uint64		nr,
-				i,
-				prev = 0;
+	uint64		nr;
 	double		conf;
 	uint64		cbits;
 
@@ -697,46 +851,25 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 		bad_state(&rd, "Item dictionary with bigint item keys");
 	if (nr > (rd.len - rd.pos) / 3)
 		bad_state(&rd, "Rating count exceeds the data");
-	if (nr > 0)
+	if (head_only)
 	{
-		st->r = MemoryContextAllocHuge(st->hdr.eoh_context, mul_size((Size) nr, sizeof(Rating)));
-		st->cap = nr;
+		st->pend_data = rd.p;
+		st->pend_len = rd.len;
+		st->pend_pos = rd.pos;
+		st->pend_errcode = rd.errcode;
+		st->pend_nr = nr;
+		return st;
 	}
-	for (i = 0; i < nr; i++)
-	{
-		uint64		a = prev + unzigzag(rd_varint(&rd));
-		uint64		b64 = rd_varint(&rd),
-					l64 = rd_varint(&rd);
-		uint32		b = (uint32) b64,
-					l = (uint32) l64;
-		uint32		nlab = c.n_declared ? c.n_declared : st->labels.n;
-
-		if (b64 > PG_UINT32_MAX || l64 > PG_UINT32_MAX)
-			bad_state(&rd, "Rating id out of range");
-		prev = a;
-
-		if (c.mode == AGREE_MODE_LONG)
-		{
-			if ((c.item_kind == AGREE_KIND_TEXT && a >= st->items.n) || b >= st->raters.n || l >= nlab)
-				bad_state(&rd, "Rating id out of range");
-		}
-		else if (a >= nlab || b >= nlab || l != 0)
-			bad_state(&rd, "Rating id out of range");
-		st->r[i].item = a;
-		st->r[i].rater = b;
-		st->r[i].label = l;
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	if (rd.pos != rd.len)
-		bad_state(&rd, "Trailing bytes");
-	st->nr = nr;
+	decode_ratings(st, &rd, nr);
 	return st;
 }
 
-/* An agree_state datum for reading: expanded (ours) or parsed from flat. */
+/*
+ * An agree_state datum for reading: expanded (ours) or parsed from flat
+ * (head_only: ratings left undecoded, for state_merge to stream).
+ */
 static AgreeState *
-state_read(Datum d, MemoryContext parent)
+state_read_ex(Datum d, MemoryContext parent, bool head_only)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
@@ -748,8 +881,10 @@ state_read(Datum d, MemoryContext parent)
 			return (AgreeState *) eoh;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent, head_only);
 }
+
+#define state_read(d, parent) state_read_ex((d), (parent), false)
 
 /* The state argument of a transition/combine call, writable in aggcontext. */
 static AgreeState *
@@ -776,7 +911,7 @@ state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 		return dst;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt, false);
 }
 
 /* ---------------------------------------------------------------- text/binary I/O */
@@ -811,7 +946,7 @@ annqa_agree_state_in(PG_FUNCTION_ARGS)
 						errdetail("The payload is not valid base64.")));
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_in", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp);
+	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp, false);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	SET_VARSIZE(res, VARHDRSZ + dlen);
@@ -852,7 +987,7 @@ annqa_agree_state_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(res, VARHDRSZ + len);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_recv", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp);
+	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp, false);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	PG_RETURN_POINTER(res);
@@ -1362,8 +1497,63 @@ map_dict(AgreeState *dst, Dict *dd, const Dict *sd)
 	return map;
 }
 
+/*
+ * Merge the undecoded ratings of src (parsed head_only) into dst, both
+ * sorted by bigint item key, decoding as we go: the leader of a parallel
+ * plan never materialises a worker's ratings separately.  Returns false,
+ * with dst untouched, when src turns out not to be sorted.
+ */
+static bool
+merge_stream(AgreeState *dst, AgreeState *src, const uint32 *rm, const uint32 *lm)
+{
+	Reader		rd;
+	uint64		nd = dst->nr,
+				ns = src->pend_nr,
+				a = 0,
+				b,
+				o = 0,
+				prev = 0;
+	Size		n = add_size((Size) nd, (Size) ns);
+	Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(Max(n, 1), sizeof(Rating)));
+
+	rd.p = src->pend_data;
+	rd.len = src->pend_len;
+	rd.pos = src->pend_pos;
+	rd.errcode = src->pend_errcode;
+	for (b = 0; b < ns; b++)
+	{
+		Rating		cur;
+		uint64		before = prev;
+
+		rd_rating(&rd, src, &prev, &cur);
+		if (b > 0 && (int64) prev < (int64) before)
+		{
+			pfree(out);
+			return false;
+		}
+		while (a < nd && (int64) dst->r[a].item <= (int64) cur.item)
+			out[o++] = dst->r[a++];
+		out[o].item = cur.item;
+		out[o].rater = rm[cur.rater];
+		out[o].label = lm[cur.label];
+		o++;
+		if ((b & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (rd.pos != rd.len)
+		bad_state(&rd, "Trailing bytes");
+	if (a < nd)
+		memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
+	if (dst->r)
+		pfree(dst->r);
+	dst->r = out;
+	dst->nr = dst->cap = n;
+	src->pend_data = NULL;
+	return true;
+}
+
 static void
-state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
+state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 {
 	const AgreeConfig *a = &dst->cfg,
 			   *b = &src->cfg;
@@ -1372,6 +1562,7 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 			   *lm;
 	uint64		i;
 	uint32		j;
+	bool		streamed = false;
 
 	if (!fresh &&
 		(a->mode != b->mode || a->item_kind != b->item_kind || a->rater_kind != b->rater_kind ||
@@ -1399,6 +1590,61 @@ state_merge(AgreeState *dst, const AgreeState *src, bool fresh)
 	}
 	im = map_dict(dst, &dst->items, &src->items);
 	rm = map_dict(dst, &dst->raters, &src->raters);
+	if (src->pend_data)
+	{
+		if (!fresh && int_items(dst) && !dst->unsorted && dst->nr > 0 &&
+			merge_stream(dst, src, rm, lm))
+			streamed = true;
+		else
+			decode_pending(src);
+	}
+	if (streamed)
+		;						/* merged while decoding */
+	else if (!fresh && int_items(dst) && !dst->unsorted && !src->unsorted &&
+		dst->nr > 0 && src->nr > 0 &&
+		(int64) src->r[0].item < (int64) dst->r[dst->nr - 1].item)
+	{
+		/*
+		 * Two runs sorted by item key (partial states are sorted when
+		 * serialised): merge them in linear time, so the result is sorted
+		 * too and the final function need not sort.  Ties keep dst first.
+		 */
+		uint64		nd = dst->nr,
+					ns = src->nr,
+					a = 0,
+					b = 0,
+					o = 0;
+		Size		n = add_size((Size) nd, (Size) ns);
+		Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(n, sizeof(Rating)));
+
+		while (a < nd && b < ns)
+		{
+			if ((int64) src->r[b].item < (int64) dst->r[a].item)
+			{
+				out[o].item = src->r[b].item;
+				out[o].rater = rm[src->r[b].rater];
+				out[o].label = lm[src->r[b].label];
+				b++;
+			}
+			else
+				out[o] = dst->r[a++];
+			if ((++o & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		if (a < nd)
+			memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
+		for (; b < ns; b++)
+		{
+			o = nd + b;
+			out[o].item = src->r[b].item;
+			out[o].rater = rm[src->r[b].rater];
+			out[o].label = lm[src->r[b].label];
+		}
+		pfree(dst->r);
+		dst->r = out;
+		dst->nr = dst->cap = n;
+	}
+	else
 	for (i = 0; i < src->nr; i++)
 	{
 		const Rating *r = &src->r[i];
@@ -1445,7 +1691,7 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 	else
 	{
 		dst = state_writable(fcinfo, 0, aggcxt);
-		src = state_read(PG_GETARG_DATUM(1), tmp);
+		src = state_read_ex(PG_GETARG_DATUM(1), tmp, true);
 		state_merge(dst, src, false);
 	}
 	MemoryContextSwitchTo(old);
@@ -1586,93 +1832,48 @@ sort_u64(uint64 *a, Size n)
 }
 
 /*
- * Group ratings by bigint item key: an LSD radix sort (16-bit digits, digits
- * that never vary are skipped) of (key, rater << 32 | label).  Items come out
- * in key order, so the statistics add items in the same order whatever the
- * row order or the parallel split was.  Returns the number of items.
+ * Group ratings by bigint item key: sort them by key (sort_ratings; nothing
+ * to do when they arrive sorted, as merged partial states do), then cut the
+ * runs.  Items come out in key order, so the statistics add items in the same
+ * order whatever the row order or the parallel split was.  g receives
+ * (rater << 32 | label) per rating, keys the item keys.  Returns the number
+ * of items.
  */
 static Size
-group_by_int_key(const Rating *r, uint64 nr, Size **start_out, uint64 **g_out, uint64 **keys_out)
+group_by_int_key(AgreeState *st, Size **start_out, uint64 **g_out, uint64 **keys_out)
 {
-	Size		n = Max(nr, 1),
-				j,
-				ni = 0;
-	uint64	   *k = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *v = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *k2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *v2 = palloc_extended(mul_size(n, sizeof(uint64)), MCXT_ALLOC_HUGE),
-			   *t;
-	uint64		andk = ~UINT64CONST(0),
-				ork = 0,
-				diff,
-				prev = 0;
-	Size	   *cnt = palloc(65536 * sizeof(Size));
+	uint64		nr,
+				j;
+	Size		ni = 0;
+	const Rating *r;
+	uint64	   *g,
+			   *keys;
 	Size	   *start;
-	int			shift;
 
+	sort_ratings(st);
+	nr = st->nr;
+	r = st->r;
 	for (j = 0; j < nr; j++)
-	{
-		k[j] = r[j].item ^ (UINT64CONST(1) << 63);	/* signed order */
-		v[j] = ((uint64) r[j].rater << 32) | r[j].label;
-		andk &= k[j];
-		ork |= k[j];
-	}
-	diff = andk ^ ork;
-	for (shift = 0; shift < 64; shift += 16)
-	{
-		Size		sum = 0;
-
-		if (((diff >> shift) & 0xFFFF) == 0)
-			continue;
-		memset(cnt, 0, 65536 * sizeof(Size));
-		for (j = 0; j < nr; j++)
-			cnt[(k[j] >> shift) & 0xFFFF]++;
-		for (j = 0; j < 65536; j++)
-		{
-			Size		c = cnt[j];
-
-			cnt[j] = sum;
-			sum += c;
-		}
-		for (j = 0; j < nr; j++)
-		{
-			Size		pos = cnt[(k[j] >> shift) & 0xFFFF]++;
-
-			k2[pos] = k[j];
-			v2[pos] = v[j];
-		}
-		t = k;
-		k = k2;
-		k2 = t;
-		t = v;
-		v = v2;
-		v2 = t;
-		CHECK_FOR_INTERRUPTS();
-	}
-	pfree(k2);
-	pfree(v2);
-	pfree(cnt);
-	for (j = 0; j < nr; j++)
-		if (j == 0 || k[j] != k[j - 1])
+		if (j == 0 || r[j].item != r[j - 1].item)
 			ni++;
+	g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
+	keys = palloc_extended(mul_size(Max(ni, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
 	start = palloc_extended(mul_size(ni + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
 	ni = 0;
 	for (j = 0; j < nr; j++)
 	{
-		uint64		cur = k[j];
-
-		if (j == 0 || cur != prev)
+		if (j == 0 || r[j].item != r[j - 1].item)
 		{
 			start[ni] = j;
-			k[ni] = cur ^ (UINT64CONST(1) << 63);	/* item key, in place (ni <= j) */
+			keys[ni] = r[j].item;
 			ni++;
 		}
-		prev = cur;
+		g[j] = ((uint64) r[j].rater << 32) | r[j].label;
 	}
 	start[ni] = nr;
 	*start_out = start;
-	*g_out = v;
-	*keys_out = k;
+	*g_out = g;
+	*keys_out = keys;
 	return ni;
 }
 
@@ -1775,8 +1976,23 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		uint32		ra = 0,
 					rb = 0;
 
-		if (st->cfg.item_kind == AGREE_KIND_INT)
-			ni = group_by_int_key(st->r, nr, &start, &g, &ikeys);
+		/*
+		 * fused: bigint items and a multi-rater statistic; the ratings,
+		 * sorted by item, are checked and turned into the CSR arrays in one
+		 * pass below, without the intermediate grouped copy.
+		 */
+		bool		fused = st->cfg.item_kind == AGREE_KIND_INT &&
+			stat != AGREE_COHEN && stat != AGREE_SCOTT;
+
+		if (fused)
+		{
+			sort_ratings(st);
+			start = NULL;
+			g = NULL;
+			ni = 0;				/* counted below */
+		}
+		else if (st->cfg.item_kind == AGREE_KIND_INT)
+			ni = group_by_int_key(st, &start, &g, &ikeys);
 		else
 		{
 			/* item ids are dense: counting sort on the id */
@@ -1797,19 +2013,29 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		{
 			const Rating *r = &st->r[j];
 
-			if (!rused[r->rater])
-			{
-				rused[r->rater] = true;
-				if (nraters == 0)
-					ra = r->rater;
-				else if (nraters == 1)
-					rb = r->rater;
-				nraters++;
-			}
+			rused[r->rater] = true;
 			lused[r->label] = true;
+			if (fused && (j == 0 || r->item != st->r[j - 1].item))
+				ni++;
+		}
+
+		/*
+		 * Raters a and b of a two-rater statistic: the two smallest rater
+		 * ids (the first raters met, in dictionary order), whatever the order
+		 * of the ratings.
+		 */
+		for (j = 0; j < st->raters.n; j++)
+		{
+			if (!rused[j])
+				continue;
+			if (nraters == 0)
+				ra = (uint32) j;
+			else if (nraters == 1)
+				rb = (uint32) j;
+			nraters++;
 		}
 		out->n_raters = nraters;
-		for (i = 0; i < ni; i++)
+		for (i = 0; !fused && i < ni; i++)
 		{
 			Size		m = start[i + 1] - start[i],
 						k;
@@ -1896,15 +2122,62 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			out->q = q;
 			/* CSR over the items that have ratings */
 			ptr[0] = 0;
-			for (i = 0; i < ni; i++)
+			if (fused)
 			{
-				if (start[i + 1] == start[i])
-					continue;
-				for (k = start[i]; k < start[i + 1]; k++)
-					cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
-				ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
-				nitems++;
+				/*
+				 * One pass over the sorted ratings: per item, sort its
+				 * (rater, label) pairs, reject a repeated rater, emit the
+				 * categories (in that order, as the grouped path does).
+				 */
+				const Rating *r = st->r;
+				uint64	   *buf = NULL;
+				Size		bufcap = 0;
+
+				j = 0;
+				while (j < nr)
+				{
+					uint64		e = j + 1;
+					Size		m;
+
+					while (e < nr && r[e].item == r[j].item)
+						e++;
+					m = (Size) (e - j);
+					if (m > bufcap)
+					{
+						bufcap = Max(m, 64);
+						if (buf)
+							pfree(buf);
+						buf = palloc_extended(mul_size(bufcap, sizeof(uint64)), MCXT_ALLOC_HUGE);
+					}
+					for (k = 0; k < m; k++)
+						buf[k] = ((uint64) r[j + k].rater << 32) | r[j + k].label;
+					sort_u64(buf, m);
+					for (k = 1; k < m; k++)
+						if ((buf[k] >> 32) == (buf[k - 1] >> 32))
+							ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+											errmsg("%s: duplicate rating of item %s by rater %s", fn,
+												   psprintf(INT64_FORMAT, (int64) r[j].item),
+												   key_string(&st->raters, (uint32) (buf[k] >> 32))),
+											errdetail("Each (item, rater) pair may carry one label.")));
+					for (k = 0; k < m; k++)
+						cat[ptr[nitems] + k] = catof[(uint32) buf[k]];
+					ptr[nitems + 1] = ptr[nitems] + m;
+					nitems++;
+					if ((nitems & 0xFFFF) == 0)
+						CHECK_FOR_INTERRUPTS();
+					j = e;
+				}
 			}
+			else
+				for (i = 0; i < ni; i++)
+				{
+					if (start[i + 1] == start[i])
+						continue;
+					for (k = start[i]; k < start[i + 1]; k++)
+						cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
+					ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
+					nitems++;
+				}
 			work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
 			iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
 			if (stat == AGREE_ALPHA)

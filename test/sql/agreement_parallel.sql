@@ -46,8 +46,8 @@ SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss,
        annqa.agreement(item, rater, label, 'gwet_ac1') AS est
 FROM agree_par;
 
--- Same values, bit for bit: bigint item keys are grouped by a radix sort in
--- the final function, so items are summed in key order whatever the split.
+-- Same values, bit for bit: ratings with bigint item keys are sorted by key
+-- (workers, merge, final function), so items are summed in key order whatever the split.
 SELECT s.fleiss = p.fleiss AS fleiss_same, s.ac1 = p.ac1 AS ac1_same, s.ac2 = p.ac2 AS ac2_same,
        s.bp = p.bp AS bp_same, s.pa = p.pa AS pa_same, s.alpha_ord = p.alpha_ord AS alpha_ord_same,
        s.alpha_int = p.alpha_int AS alpha_int_same, s.est = p.est AS estimate_row_same,
@@ -55,6 +55,31 @@ SELECT s.fleiss = p.fleiss AS fleiss_same, s.ac1 = p.ac1 AS ac1_same, s.ac2 = p.
 FROM serial s, par p;
 -- the counts: 200,000 items, 5 raters, 5 categories
 SELECT (est).n_items, (est).n_raters, (est).n_categories FROM par;
+
+-- The same ratings in scrambled row order: each worker's partial state is
+-- then unsorted (sorted by item when serialised, merged by the leader), and
+-- the serial final function must sort; still the same values, bit for bit.
+CREATE TABLE agree_shuf AS
+SELECT * FROM agree_par ORDER BY (item * 2654435761) % 1000003 DESC, rater;
+ANALYZE agree_shuf;
+EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_shuf;
+CREATE TEMP TABLE par_shuf AS
+SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss,
+       annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+       annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+FROM agree_shuf;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial_shuf AS
+SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss,
+       annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+       annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+FROM agree_shuf;
+SET max_parallel_workers_per_gather = 2;
+SELECT s.fleiss = p.fleiss AND s.fleiss = q.fleiss AS fleiss_same,
+       s.alpha_ord = p.alpha_ord AND s.alpha_ord = q.alpha_ord AS alpha_ord_same,
+       s.est = p.est AND s.est = q.est AS estimate_row_same
+FROM serial s, par_shuf p, serial_shuf q;
+DROP TABLE agree_shuf;
 
 -- The plain-SQL Fleiss formulation of ../shared/bench/baselines.sql (section 2)
 -- on the same data (NULL labels dropped; every item keeps >= 4 ratings, so

@@ -131,3 +131,24 @@ SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM (SELECT 
 -- the transition function outside an aggregate
 SELECT pg_temp.err($$SELECT annqa.agree_trans(NULL, 1::bigint, 'a'::text, 1::bigint)$$);
 SELECT pg_temp.err($$SELECT annqa.brennan_prediger(item, rater, label, 'cubic') FROM diag_n$$);
+
+-- Merging a flat state whose ratings are not sorted by item (states from
+-- serialisation always are; a hand-made one need not be): the leader's merge
+-- falls back from merging sorted runs to decoding and appending.  Six ratings,
+-- items 3 {1}, 5 {2}, 4 {1,1}, 6 {2,1}: p_a = (1 + 0)/2 = 0.5,
+-- pi_1 = (1 + 0 + 1 + 0.5)/4 = 0.625, pi_2 = 0.375, p_e = 0.53125,
+-- kappa = (0.5 - 0.53125)/(1 - 0.53125) = -1/15 = -0.066667.
+CREATE TEMP TABLE st_a AS SELECT pg_temp.st(i, r, l)::text AS s FROM (VALUES (3::bigint, 'a', 1::bigint), (5, 'b', 2)) v(i, r, l);
+-- its last 6 bytes are the ratings (3, a, 1), (5, b, 2): zigzag item deltas 06 and 04;
+-- rewrite them as (5, b, 2), (3, a, 1): 0a 01 01, then delta -2 = 03 00 00
+CREATE TEMP TABLE st_b AS
+SELECT 'agree1:' || translate(encode(overlay(decode(substr(s, 8), 'base64') PLACING '\x0a0101030000'::bytea
+                                             FROM length(decode(substr(s, 8), 'base64')) - 5), 'base64'), E'\n', '') AS s
+FROM st_a;
+SELECT right(encode(decode(substr(s, 8), 'base64'), 'hex'), 12) AS sorted_tail FROM st_a;
+SELECT right(encode(decode(substr(s, 8), 'base64'), 'hex'), 12) AS unsorted_tail FROM st_b;
+CREATE TEMP TABLE st_c AS SELECT pg_temp.st(i, r, l)::text AS s FROM (VALUES (4::bigint, 'a', 1::bigint), (4, 'b', 1), (6, 'a', 2), (6, 'b', 1)) v(i, r, l);
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_unsorted_merge
+FROM (SELECT 1 o, s x FROM st_c UNION ALL SELECT 2, s FROM st_b) q;
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_sorted_merge
+FROM (SELECT 1 o, s x FROM st_c UNION ALL SELECT 2, s FROM st_a) q;
