@@ -59,65 +59,260 @@ WHERE f.family IS NOT NULL
 GROUP BY an.item_id, an.annotator_id, f.family;
 COMMENT ON VIEW annqa.item_objects IS 'the objects of each item, annotator and geometry family (tag, box, rbox, mask) as arrays in annotation_id order: the input of annqa.match and annqa.object_units';
 
+-- ---------------------------------------------------------------- stored matching
+-- Matching every item is the expensive part of the QA report, so its result
+-- is kept in two tables, annqa.match_rows_store and annqa.unit_rows_store,
+-- filled per dataset by annqa.refresh_matches().  The views annqa.match_rows
+-- and annqa.unit_rows read them.  Staleness is never silent:
+--   * annqa.match_refresh holds one stamp per refreshed dataset (when, and
+--     whether it is stale);
+--   * statement-level triggers on every input of the matching (annotation,
+--     item, annotator, label_class names, gate_policy) mark every dataset
+--     stale; a dataset never refreshed has no stamp and counts as stale;
+--   * annqa.match_status shows dataset, refreshed_at, stale;
+--   * every query of annqa.match_rows / annqa.unit_rows (so of every quality
+--     view) raises a WARNING naming the stale datasets; it does not refresh
+--     lazily, because a view query may run in a read-only transaction, on a
+--     standby, or as a reviewer who may not write;
+--   * both gates refresh the datasets they decide on inside their lock.
+-- The tables are derived data: they are NOT registered with
+-- pg_extension_config_dump, so pg_dump leaves them (and the stamps) out; after
+-- a restore every dataset is stale until SELECT annqa.refresh_matches().
+CREATE TABLE annqa.match_rows_store (
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, video text, frame int, task_type text,
+    comparison text NOT NULL, family text NOT NULL, reference_id bigint NOT NULL, annotator_id bigint NOT NULL,
+    gold_idx int, test_idx int, reference_annotation_id bigint, annotation_id bigint,
+    reference_class_id bigint, class_id bigint, reference_label text, label text,
+    status text NOT NULL, similarity float8, low_overlap boolean
+);
+CREATE INDEX match_rows_store_dataset ON annqa.match_rows_store (dataset_id);
+COMMENT ON TABLE annqa.match_rows_store IS 'stored rows of annqa.match_rows, filled by annqa.refresh_matches(); derived data, not dumped';
+
+CREATE TABLE annqa.unit_rows_store (
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, family text NOT NULL, unit int NOT NULL,
+    unit_key text NOT NULL, annotator_id bigint NOT NULL, annotation_id bigint, class_id bigint, label text
+);
+CREATE INDEX unit_rows_store_dataset ON annqa.unit_rows_store (dataset_id);
+COMMENT ON TABLE annqa.unit_rows_store IS 'stored rows of annqa.unit_rows, filled by annqa.refresh_matches(); derived data, not dumped';
+
+CREATE TABLE annqa.match_refresh (
+    dataset_id   bigint PRIMARY KEY REFERENCES annqa.dataset ON DELETE CASCADE,
+    refreshed_at timestamptz,
+    stale        boolean NOT NULL DEFAULT true,
+    match_rows   bigint,
+    unit_rows    bigint
+);
+COMMENT ON TABLE annqa.match_refresh IS 'one refresh stamp per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, and whether an input changed since (stale); derived data, not dumped';
+
+-- Marks every stamp stale.  Statement level, so a bulk load costs one UPDATE;
+-- rows already stale are not touched (no lock taken on them).
+CREATE FUNCTION annqa.mark_matches_stale() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+BEGIN
+    UPDATE annqa.match_refresh SET stale = true WHERE NOT stale;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION annqa.mark_matches_stale() IS 'trigger: marks the stored match rows of every dataset stale after a change to an input of the matching';
+REVOKE EXECUTE ON FUNCTION annqa.mark_matches_stale() FROM PUBLIC;
+CREATE TRIGGER matches_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON annqa.annotation
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
+CREATE TRIGGER matches_stale AFTER INSERT OR DELETE OR TRUNCATE
+    OR UPDATE OF dataset_id, batch_id, in_gold_set, is_validation, video, frame, task_type ON annqa.item
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
+CREATE TRIGGER matches_stale AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF name, kind ON annqa.annotator
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
+CREATE TRIGGER matches_stale AFTER DELETE OR TRUNCATE OR UPDATE OF name, dataset_id ON annqa.label_class
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
+CREATE TRIGGER matches_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON annqa.gate_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
+
+CREATE FUNCTION annqa.refresh_matches(dataset text DEFAULT NULL, force boolean DEFAULT false) RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+    ids bigint[];
+BEGIN
+    IF dataset IS NOT NULL AND NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.name = refresh_matches.dataset) THEN
+        RAISE EXCEPTION 'annqa.refresh_matches: dataset "%" not found', dataset
+            USING ERRCODE = 'undefined_object', HINT = 'list the datasets with SELECT name FROM annqa.dataset';
+    END IF;
+    INSERT INTO annqa.match_refresh (dataset_id)
+    SELECT d.dataset_id FROM annqa.dataset d WHERE refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset
+    ON CONFLICT (dataset_id) DO NOTHING;
+    -- lock the stamps first: a writer that commits meanwhile waits on them and
+    -- marks them stale again after this refresh commits
+    SELECT array_agg(x.dataset_id ORDER BY x.dataset_id) INTO ids
+    FROM (SELECT r.dataset_id, r.stale FROM annqa.match_refresh r JOIN annqa.dataset d USING (dataset_id)
+          WHERE refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset
+          ORDER BY r.dataset_id FOR UPDATE OF r) x
+    WHERE x.stale OR refresh_matches.force;
+    IF dataset IS NULL THEN   -- stored rows of deleted datasets
+        DELETE FROM annqa.match_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+    END IF;
+    IF ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (ids);
+
+    INSERT INTO annqa.match_rows_store
+    WITH golds AS (
+        SELECT DISTINCT i.dataset_id, an.annotator_id
+        FROM annqa.annotation an JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+        WHERE a.kind = 'gold' AND i.dataset_id = ANY (ids)
+    ), cmp AS (
+        SELECT i.item_id, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id AS annotator_id
+        FROM annqa.item i
+        JOIN golds g ON g.dataset_id = i.dataset_id
+        JOIN annqa.batch_raters r ON r.dataset_id = i.dataset_id AND r.batch_id IS NOT DISTINCT FROM i.batch_id
+        WHERE (i.in_gold_set OR i.is_validation) AND i.dataset_id = ANY (ids)
+        UNION ALL
+        SELECT i.item_id, 'pair', r1.annotator_id, r2.annotator_id
+        FROM annqa.item i
+        JOIN annqa.batch_raters r1 ON r1.dataset_id = i.dataset_id AND r1.batch_id IS NOT DISTINCT FROM i.batch_id
+        JOIN annqa.batch_raters r2 ON r2.dataset_id = i.dataset_id AND r2.batch_id IS NOT DISTINCT FROM i.batch_id
+                                   AND r1.annotator_id < r2.annotator_id
+        WHERE i.dataset_id = ANY (ids)
+    ), fam AS (
+        SELECT DISTINCT c.*, o.family
+        FROM cmp c JOIN annqa.item_objects o
+          ON o.item_id = c.item_id AND o.annotator_id IN (c.reference_id, c.annotator_id)
+    ), pairs AS (
+        SELECT f.*, p.iou_threshold, p.low_overlap_threshold,
+               coalesce(g.annotation_ids, '{}') AS g_ids, coalesce(g.class_ids, '{}') AS g_cls,
+               coalesce(g.labels, '{}') AS g_lab,
+               coalesce(t.annotation_ids, '{}') AS t_ids, coalesce(t.class_ids, '{}') AS t_cls,
+               coalesce(t.labels, '{}') AS t_lab,
+               g.boxes AS g_box, t.boxes AS t_box, g.rboxes AS g_rbox, t.rboxes AS t_rbox,
+               g.masks AS g_mask, t.masks AS t_mask
+        FROM fam f
+        JOIN annqa.item i USING (item_id)
+        JOIN annqa.policy p USING (dataset_id)
+        LEFT JOIN annqa.item_objects g ON g.item_id = f.item_id AND g.annotator_id = f.reference_id AND g.family = f.family
+        LEFT JOIN annqa.item_objects t ON t.item_id = f.item_id AND t.annotator_id = f.annotator_id AND t.family = f.family
+    ), m AS (
+        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_box, '{}'), p.g_lab, coalesce(p.t_box, '{}'), p.t_lab, p.iou_threshold) x
+        WHERE p.family = 'box'
+        UNION ALL
+        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_rbox, '{}'), p.g_lab, coalesce(p.t_rbox, '{}'), p.t_lab, p.iou_threshold) x
+        WHERE p.family = 'rbox'
+        UNION ALL
+        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_mask, '{}'), p.g_lab, coalesce(p.t_mask, '{}'), p.t_lab, p.iou_threshold) x
+        WHERE p.family = 'mask'
+        UNION ALL
+        SELECT p.*, x.* FROM pairs p, annqa.match(p.g_lab, p.t_lab, p.iou_threshold) x
+        WHERE p.family = 'tag'
+    )
+    SELECT i.dataset_id, i.batch_id, m.item_id, i.video, i.frame, i.task_type,
+           m.comparison, m.family, m.reference_id, m.annotator_id,
+           m.gold_idx, m.test_idx,
+           m.g_ids[m.gold_idx] AS reference_annotation_id,
+           m.t_ids[m.test_idx] AS annotation_id,
+           m.g_cls[m.gold_idx] AS reference_class_id,
+           m.t_cls[m.test_idx] AS class_id,
+           m.gold_label AS reference_label, m.test_label AS label,
+           m.status, m.similarity,
+           (m.status = 'matched' AND m.similarity < m.low_overlap_threshold) AS low_overlap
+    FROM m JOIN annqa.item i USING (item_id);
+
+    INSERT INTO annqa.unit_rows_store
+    WITH raters AS (
+        SELECT dataset_id, batch_id, array_agg(annotator ORDER BY annotator) AS names
+        FROM annqa.batch_raters WHERE dataset_id = ANY (ids) GROUP BY dataset_id, batch_id
+    ), obj AS (
+        SELECT i.dataset_id, i.batch_id, i.item_id, an.annotation_id, an.class_id, a.name AS annotator,
+               coalesce(c.name, '<none>') AS label, an.box, an.rbox, an.mask,
+               CASE WHEN an.kind = 'rbox' THEN 'rbox' WHEN an.mask IS NOT NULL THEN 'mask'
+                    WHEN an.box IS NOT NULL THEN 'box' END AS family
+        FROM annqa.annotation an
+        JOIN annqa.annotator a USING (annotator_id)
+        JOIN annqa.item i USING (item_id)
+        LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+        WHERE a.kind <> 'gold' AND an.kind <> 'tag' AND i.dataset_id = ANY (ids)
+    ), per_item AS (
+        SELECT o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold,
+               array_agg(o.annotation_id ORDER BY o.annotator, o.annotation_id) AS ids,
+               array_agg(o.class_id ORDER BY o.annotator, o.annotation_id) AS cls,
+               array_agg(o.label ORDER BY o.annotator, o.annotation_id) AS labels,
+               array_agg(o.annotator ORDER BY o.annotator, o.annotation_id) AS who,
+               array_agg(o.box ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'box') AS boxes,
+               array_agg(o.rbox ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'rbox') AS rboxes,
+               array_agg(o.mask ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'mask') AS masks
+        FROM obj o
+        JOIN annqa.policy p USING (dataset_id)
+        JOIN raters r ON r.dataset_id = o.dataset_id AND r.batch_id IS NOT DISTINCT FROM o.batch_id
+        WHERE o.family IS NOT NULL
+        GROUP BY o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold
+    ), u AS (
+        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names) x
+        WHERE p.family = 'box'
+        UNION ALL
+        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.rboxes, p.labels, p.who, p.iou_threshold, p.names) x
+        WHERE p.family = 'rbox'
+        UNION ALL
+        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
+        WHERE p.family = 'mask'
+    )
+    SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
+           (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
+           a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
+           u.label
+    FROM u JOIN annqa.annotator a ON a.name = u.annotator;
+
+    UPDATE annqa.match_refresh r
+       SET refreshed_at = clock_timestamp(), stale = false,
+           match_rows = (SELECT count(*) FROM annqa.match_rows_store s WHERE s.dataset_id = r.dataset_id),
+           unit_rows = (SELECT count(*) FROM annqa.unit_rows_store s WHERE s.dataset_id = r.dataset_id)
+     WHERE r.dataset_id = ANY (ids);
+    RETURN cardinality(ids);
+END
+$fn$;
+COMMENT ON FUNCTION annqa.refresh_matches(text, boolean) IS 'fills annqa.match_rows_store and annqa.unit_rows_store (read by annqa.match_rows, annqa.unit_rows and every quality view) for one dataset, or every dataset when NULL: set-based, one statement per table; refreshes only stale datasets unless force; returns the number of datasets refreshed; the gates call it before deciding';
+
+-- Raises one WARNING naming the stale datasets (if any) and returns true:
+-- the one-time filter of the views over the stored rows.
+CREATE FUNCTION annqa.warn_if_stale(what text) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+DECLARE
+    names text;
+BEGIN
+    IF current_setting('annqa.stale_warning', true) = 'off' THEN
+        RETURN true;   -- a gate that has just refreshed the dataset it decides on
+    END IF;
+    SELECT string_agg(d.name, ', ' ORDER BY d.name) INTO names
+    FROM annqa.dataset d LEFT JOIN annqa.match_refresh r USING (dataset_id)
+    WHERE r.dataset_id IS NULL OR r.stale;
+    IF names IS NOT NULL THEN
+        RAISE WARNING 'annqa.%: stored match rows are stale for dataset(s) %', what, names
+            USING HINT = 'run SELECT annqa.refresh_matches(); see annqa.match_status';
+    END IF;
+    RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION annqa.warn_if_stale(text) IS 'raises a WARNING naming the datasets whose stored match rows are stale or were never refreshed, and returns true (used by annqa.match_rows and annqa.unit_rows); silent when the setting annqa.stale_warning is off (the gates set it after refreshing their dataset)';
+
+CREATE VIEW annqa.match_status WITH (security_invoker = true) AS
+SELECT d.dataset_id, d.name AS dataset, r.refreshed_at, coalesce(r.stale, true) AS stale,
+       r.match_rows, r.unit_rows
+FROM annqa.dataset d LEFT JOIN annqa.match_refresh r USING (dataset_id);
+COMMENT ON VIEW annqa.match_status IS 'per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, and whether they are stale (an input changed since, or never refreshed)';
+
 CREATE VIEW annqa.match_rows WITH (security_invoker = true) AS
-WITH golds AS (
-    SELECT DISTINCT i.dataset_id, an.annotator_id
-    FROM annqa.annotation an JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-    WHERE a.kind = 'gold'
-), cmp AS (
-    SELECT i.item_id, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id AS annotator_id
-    FROM annqa.item i
-    JOIN golds g ON g.dataset_id = i.dataset_id
-    JOIN annqa.batch_raters r ON r.dataset_id = i.dataset_id AND r.batch_id IS NOT DISTINCT FROM i.batch_id
-    WHERE i.in_gold_set OR i.is_validation
-    UNION ALL
-    SELECT i.item_id, 'pair', r1.annotator_id, r2.annotator_id
-    FROM annqa.item i
-    JOIN annqa.batch_raters r1 ON r1.dataset_id = i.dataset_id AND r1.batch_id IS NOT DISTINCT FROM i.batch_id
-    JOIN annqa.batch_raters r2 ON r2.dataset_id = i.dataset_id AND r2.batch_id IS NOT DISTINCT FROM i.batch_id
-                               AND r1.annotator_id < r2.annotator_id
-), fam AS (
-    SELECT DISTINCT c.*, o.family
-    FROM cmp c JOIN annqa.item_objects o
-      ON o.item_id = c.item_id AND o.annotator_id IN (c.reference_id, c.annotator_id)
-), pairs AS (
-    SELECT f.*, p.iou_threshold, p.low_overlap_threshold,
-           coalesce(g.annotation_ids, '{}') AS g_ids, coalesce(g.class_ids, '{}') AS g_cls,
-           coalesce(g.labels, '{}') AS g_lab,
-           coalesce(t.annotation_ids, '{}') AS t_ids, coalesce(t.class_ids, '{}') AS t_cls,
-           coalesce(t.labels, '{}') AS t_lab,
-           g.boxes AS g_box, t.boxes AS t_box, g.rboxes AS g_rbox, t.rboxes AS t_rbox,
-           g.masks AS g_mask, t.masks AS t_mask
-    FROM fam f
-    JOIN annqa.item i USING (item_id)
-    JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN annqa.item_objects g ON g.item_id = f.item_id AND g.annotator_id = f.reference_id AND g.family = f.family
-    LEFT JOIN annqa.item_objects t ON t.item_id = f.item_id AND t.annotator_id = f.annotator_id AND t.family = f.family
-), m AS (
-    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_box, '{}'), p.g_lab, coalesce(p.t_box, '{}'), p.t_lab, p.iou_threshold) x
-    WHERE p.family = 'box'
-    UNION ALL
-    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_rbox, '{}'), p.g_lab, coalesce(p.t_rbox, '{}'), p.t_lab, p.iou_threshold) x
-    WHERE p.family = 'rbox'
-    UNION ALL
-    SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_mask, '{}'), p.g_lab, coalesce(p.t_mask, '{}'), p.t_lab, p.iou_threshold) x
-    WHERE p.family = 'mask'
-    UNION ALL
-    SELECT p.*, x.* FROM pairs p, annqa.match(p.g_lab, p.t_lab, p.iou_threshold) x
-    WHERE p.family = 'tag'
-)
-SELECT i.dataset_id, i.batch_id, m.item_id, i.video, i.frame, i.task_type,
-       m.comparison, m.family, m.reference_id, m.annotator_id,
-       m.gold_idx, m.test_idx,
-       m.g_ids[m.gold_idx] AS reference_annotation_id,
-       m.t_ids[m.test_idx] AS annotation_id,
-       m.g_cls[m.gold_idx] AS reference_class_id,
-       m.t_cls[m.test_idx] AS class_id,
-       m.gold_label AS reference_label, m.test_label AS label,
-       m.status, m.similarity,
-       (m.status = 'matched' AND m.similarity < m.low_overlap_threshold) AS low_overlap
-FROM m JOIN annqa.item i USING (item_id);
-COMMENT ON VIEW annqa.match_rows IS 'the shared intermediate: annqa.match per item and geometry family, for every rater against every gold annotator on gold-set and validation items (comparison gold) and for every pair of raters of the batch (comparison pair, the smaller annotator_id as reference); one row per object or matched pair; the threshold is the policy''s iou_threshold';
+SELECT s.dataset_id, s.batch_id, s.item_id, s.video, s.frame, s.task_type,
+       s.comparison, s.family, s.reference_id, s.annotator_id, s.gold_idx, s.test_idx,
+       s.reference_annotation_id, s.annotation_id, s.reference_class_id, s.class_id,
+       s.reference_label, s.label, s.status, s.similarity, s.low_overlap
+FROM annqa.match_rows_store s
+WHERE annqa.warn_if_stale('match_rows');
+COMMENT ON VIEW annqa.match_rows IS 'the shared intermediate, stored by annqa.refresh_matches() (WARNING when stale): annqa.match per item and geometry family, for every rater against every gold annotator on gold-set and validation items (comparison gold) and for every pair of raters of the batch (comparison pair, the smaller annotator_id as reference); one row per object or matched pair; the threshold is the policy''s iou_threshold';
 COMMENT ON COLUMN annqa.match_rows.dataset_id IS 'dataset of the item';
 COMMENT ON COLUMN annqa.match_rows.batch_id IS 'batch of the item (NULL: none)';
 COMMENT ON COLUMN annqa.match_rows.item_id IS 'the item';
@@ -141,49 +336,11 @@ COMMENT ON COLUMN annqa.match_rows.similarity IS 'IoU (box, rbox, mask) or tag s
 COMMENT ON COLUMN annqa.match_rows.low_overlap IS 'a matched pair whose similarity is below the policy''s low_overlap_threshold';
 
 CREATE VIEW annqa.unit_rows WITH (security_invoker = true) AS
-WITH raters AS (
-    SELECT dataset_id, batch_id, array_agg(annotator ORDER BY annotator) AS names
-    FROM annqa.batch_raters GROUP BY dataset_id, batch_id
-), obj AS (
-    SELECT i.dataset_id, i.batch_id, i.item_id, an.annotation_id, an.class_id, a.name AS annotator,
-           coalesce(c.name, '<none>') AS label, an.box, an.rbox, an.mask,
-           CASE WHEN an.kind = 'rbox' THEN 'rbox' WHEN an.mask IS NOT NULL THEN 'mask'
-                WHEN an.box IS NOT NULL THEN 'box' END AS family
-    FROM annqa.annotation an
-    JOIN annqa.annotator a USING (annotator_id)
-    JOIN annqa.item i USING (item_id)
-    LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
-    WHERE a.kind <> 'gold' AND an.kind <> 'tag'
-), per_item AS (
-    SELECT o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold,
-           array_agg(o.annotation_id ORDER BY o.annotator, o.annotation_id) AS ids,
-           array_agg(o.class_id ORDER BY o.annotator, o.annotation_id) AS cls,
-           array_agg(o.label ORDER BY o.annotator, o.annotation_id) AS labels,
-           array_agg(o.annotator ORDER BY o.annotator, o.annotation_id) AS who,
-           array_agg(o.box ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'box') AS boxes,
-           array_agg(o.rbox ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'rbox') AS rboxes,
-           array_agg(o.mask ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'mask') AS masks
-    FROM obj o
-    JOIN annqa.policy p USING (dataset_id)
-    JOIN raters r ON r.dataset_id = o.dataset_id AND r.batch_id IS NOT DISTINCT FROM o.batch_id
-    WHERE o.family IS NOT NULL
-    GROUP BY o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold
-), u AS (
-    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names) x
-    WHERE p.family = 'box'
-    UNION ALL
-    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.rboxes, p.labels, p.who, p.iou_threshold, p.names) x
-    WHERE p.family = 'rbox'
-    UNION ALL
-    SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
-    WHERE p.family = 'mask'
-)
-SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
-       (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
-       a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
-       u.label
-FROM u JOIN annqa.annotator a ON a.name = u.annotator;
-COMMENT ON VIEW annqa.unit_rows IS 'object units (annqa.object_units) of the raters of each item and geometry family: one row per unit and rater of the batch, label NULL when the rater has no object in the unit; the input of the object-level agreement statistics';
+SELECT s.dataset_id, s.batch_id, s.item_id, s.family, s.unit, s.unit_key,
+       s.annotator_id, s.annotation_id, s.class_id, s.label
+FROM annqa.unit_rows_store s
+WHERE annqa.warn_if_stale('unit_rows');
+COMMENT ON VIEW annqa.unit_rows IS 'stored by annqa.refresh_matches() (WARNING when stale): object units (annqa.object_units) of the raters of each item and geometry family: one row per unit and rater of the batch, label NULL when the rater has no object in the unit; the input of the object-level agreement statistics';
 COMMENT ON COLUMN annqa.unit_rows.dataset_id IS 'dataset of the item';
 COMMENT ON COLUMN annqa.unit_rows.batch_id IS 'batch of the item';
 COMMENT ON COLUMN annqa.unit_rows.item_id IS 'the item';
@@ -747,6 +904,10 @@ BEGIN
       (NULL, 'labels', 'class names in order'), (NULL, 'boxes', 'boxes (family box)'), (NULL, 'rboxes', 'rotated boxes (family rbox)'),
       (NULL, 'masks', 'masks (family mask)'),
       (NULL, 'parameters', 'the policy''s parameters jsonb'),
+      ('match_status', 'refreshed_at', 'when annqa.refresh_matches() last filled the dataset (NULL: never)'),
+      ('match_status', 'stale', 'an input changed since the last refresh, or never refreshed'),
+      ('match_status', 'match_rows', 'stored match rows of the dataset'),
+      ('match_status', 'unit_rows', 'stored unit rows of the dataset'),
       ('policy', 'iou_threshold', 'effective iou_threshold'),
       ('policy', 'min_agreement', 'effective min_agreement'),
       ('policy', 'min_gold_pass_rate', 'effective min_gold_pass_rate'),

@@ -223,6 +223,7 @@ CREATE PROCEDURE annqa.release_gate(batch text, dataset_version text, decided_by
                                     dataset text DEFAULT NULL, seed bigint DEFAULT NULL)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, annqa, pg_temp
+SET annqa.stale_warning = 'off'
 AS $pr$
 #variable_conflict use_column
 DECLARE
@@ -266,6 +267,8 @@ BEGIN
     END IF;
 
     PERFORM annqa.draw_audit_sample(bid, seed);
+    -- the stored match rows of the dataset, refreshed inside the batch lock when stale
+    PERFORM annqa.refresh_matches((SELECT ds.name FROM annqa.dataset ds WHERE ds.dataset_id = b.dataset_id));
 
     -- every check in one statement: one snapshot
     SELECT jsonb_agg(jsonb_build_object('check', c.check_name, 'value', c.value, 'threshold', c.threshold,
@@ -296,13 +299,14 @@ BEGIN
     END IF;
 END
 $pr$;
-COMMENT ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) IS 'the release gate: locks the batch, draws the audit sample if none, evaluates annqa.release_checks under one snapshot, records the decision in annqa.release, sets the batch released (all checks pass) or returned, freezes the class list on a pass, and returns passed and the failing checks (WARNING when failing); a second call for the same (batch, version) returns the recorded decision';
+COMMENT ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) IS 'the release gate: locks the batch, draws the audit sample if none, refreshes the stored match rows of the dataset when stale, evaluates annqa.release_checks under one snapshot, records the decision in annqa.release, sets the batch released (all checks pass) or returned, freezes the class list on a pass, and returns passed and the failing checks (WARNING when failing); a second call for the same (batch, version) returns the recorded decision';
 
 CREATE PROCEDURE annqa.calibration_gate(dataset text, decided_by text,
                                         OUT passed boolean, OUT weak_classes text[],
                                         dataset_version text DEFAULT 'calibration')
 LANGUAGE plpgsql
 SET search_path = pg_catalog, annqa, pg_temp
+SET annqa.stale_warning = 'off'
 AS $pr$
 #variable_conflict use_column
 DECLARE
@@ -333,6 +337,8 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = did;
+    -- the stored unit rows of the dataset, refreshed inside the dataset lock when stale
+    PERFORM annqa.refresh_matches(calibration_gate.dataset);
 
     -- agreement among the raters on the gold set, overall and per class (one statement)
     WITH g AS (
@@ -371,7 +377,7 @@ BEGIN
     END IF;
 END
 $pr$;
-COMMENT ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) IS 'the calibration gate, before scaling: Fleiss kappa among the raters over the object units of the gold-set items, overall and per class (category-specific yes/no over every unit); records the decision (gate calibration) and fails, naming the weak classes, when the team does not reach the policy''s min_agreement';
+COMMENT ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) IS 'the calibration gate, before scaling (refreshes the stored match rows of the dataset when stale): Fleiss kappa among the raters over the object units of the gold-set items, overall and per class (category-specific yes/no over every unit); records the decision (gate calibration) and fails, naming the weak classes, when the team does not reach the policy''s min_agreement';
 
 REVOKE EXECUTE ON PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) FROM PUBLIC;

@@ -52,6 +52,12 @@ CREATE POLICY annotation_read_all ON annqa.annotation FOR SELECT TO annqa_review
 COMMENT ON POLICY annotation_own ON annqa.annotation IS 'an annotator reads and writes only the annotations of the non-gold annotator rows mapped to their login (annotator.db_role)';
 COMMENT ON POLICY annotation_read_all ON annqa.annotation IS 'reviewers and release owners read every annotation, gold included';
 
+-- the stored match rows hold gold: never for annotators (reviewers and owners read them above);
+-- reviewers and release owners may refresh them (SECURITY DEFINER, search_path pinned)
+REVOKE ALL ON annqa.match_rows_store, annqa.unit_rows_store, annqa.match_refresh FROM annqa_annotator;
+REVOKE EXECUTE ON FUNCTION annqa.refresh_matches(text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION annqa.refresh_matches(text, boolean) TO annqa_reviewer, annqa_release_owner;
+
 -- the gates run as the extension owner; only release owners may call them
 ALTER PROCEDURE annqa.release_gate(text, text, text, boolean, text[], text, bigint) SECURITY DEFINER;
 ALTER PROCEDURE annqa.calibration_gate(text, text, boolean, text[], text) SECURITY DEFINER;

@@ -61,6 +61,27 @@ BEGIN
 END $$;
 
 SELECT pg_temp.build(v, v) FROM unnest('{pass,agreement,gold,missing,balance,audit}'::text[]) v;
+-- The quality views read the stored match rows: every dataset is stale until
+-- annqa.refresh_matches() fills them (6 datasets).  Each scenario has the same
+-- shape: 12 gold rows + 8 pair rows = 20 match rows (see the next query; a
+-- missing object still gives one row, missing instead of matched), and
+-- 8 object units x 2 raters = 16 unit rows (a rater without an object in the
+-- unit still has a row, label NULL).  A second call refreshes nothing.
+SELECT dataset, refreshed_at, stale, match_rows, unit_rows FROM annqa.match_status ORDER BY dataset_id;
+SELECT annqa.refresh_matches();
+SELECT dataset, refreshed_at IS NOT NULL AS refreshed, stale, match_rows, unit_rows FROM annqa.match_status ORDER BY dataset_id;
+SELECT annqa.refresh_matches();   -- nothing stale: 0
+-- staleness is never silent: a statement on an input of the matching (even one
+-- changing no row) marks every dataset stale, and the views warn until a refresh
+UPDATE annqa.annotation SET occluded = occluded WHERE false;
+SELECT count(*) FILTER (WHERE stale) AS stale, count(*) AS datasets FROM annqa.match_status;
+SELECT count(*) FROM annqa.match_rows;
+SELECT annqa.refresh_matches('pass');
+SELECT dataset, stale FROM annqa.match_status ORDER BY dataset_id;
+SELECT annqa.refresh_matches('pass', force => true);   -- forced although fresh: 1
+SELECT annqa.refresh_matches();                        -- the other 5
+DO $$ BEGIN PERFORM annqa.refresh_matches('nope');
+EXCEPTION WHEN undefined_object THEN RAISE NOTICE 'sqlstate %: %', SQLSTATE, SQLERRM; END $$;
 
 -- ---------------------------------------------------------------- views on "pass"
 -- 3 items x (h1 vs h2) pair rows: 2 + 4 + 2 = 8 matched; gold rows: 2 raters x (2 + 4) = 12 matched.

@@ -80,8 +80,20 @@ is($out, '6', 'bob sees only his own 6 annotations');
 # ---------------------------------------------------------------- reviewer
 ($ret, $out) = as_role('rita', 'SELECT count(*) FROM annqa.annotation');
 is($out, '16', 'rita reads every annotation, gold included');
-($ret, $out) = as_role('rita', 'SELECT count(*) FROM annqa.match_rows');
+($ret, $out, $err) = as_role('alice', 'SELECT count(*) FROM annqa.match_rows_store');
+like($err, qr/permission denied/, 'alice cannot read the stored match rows (gold)');
+($ret, $out, $err) = as_role('alice', 'SELECT count(*) FROM annqa.unit_rows_store');
+like($err, qr/permission denied/, 'alice cannot read the stored unit rows');
+($ret, $out, $err) = as_role('alice', 'SELECT annqa.refresh_matches()');
+like($err, qr/permission denied/, 'alice cannot refresh the stored match rows');
+($ret, $out, $err) = as_role('rita', 'SELECT count(*) FROM annqa.match_rows');
+like($err, qr/WARNING:.*stale for dataset\(s\) cars/, 'before a refresh the views warn that the stored rows are stale');
+is($out, '0', 'and show no rows');
+($ret, $out) = as_role('rita', 'SELECT annqa.refresh_matches()');
+is($out, '1', 'rita refreshes the stored match rows of the one dataset');
+($ret, $out, $err) = as_role('rita', 'SELECT count(*) FROM annqa.match_rows');
 ok($out > 0, 'rita reads the quality views');
+is($err, '', 'without a warning once refreshed');
 ($ret, $out, $err) = as_role('rita', q{INSERT INTO annqa.review (item_id, verdict, reason) VALUES (3, 'fixed', 'loose_box') RETURNING reviewer});
 is($out, 'rita', 'rita writes a review');
 ($ret, $out, $err) = as_role('rita', q{UPDATE annqa.annotation SET occluded = true});
@@ -140,6 +152,9 @@ $node->command_ok([ 'pg_dump', '-d', $node->connstr('postgres'), '-f', $dump ], 
 $node->safe_psql('postgres', 'CREATE DATABASE restored');
 $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('restored'), '-f', $dump ], 'restore');
 is($node->safe_psql('restored', $summary), $before, 'every annqa table restored row for row');
+is($node->safe_psql('restored', q{SELECT count(*) FROM annqa.match_refresh}), '0',
+	'the stored match rows are derived data and not dumped: every dataset is stale after restore');
+is($node->safe_psql('restored', q{SELECT annqa.refresh_matches()}), '1', 'one refresh after the restore');
 is($node->safe_psql('restored', q{SELECT count(*) FROM annqa.match_rows}),
 	$node->safe_psql('postgres', q{SELECT count(*) FROM annqa.match_rows}), 'the views give the same rows after restore');
 ($ret, $out) = $node->psql('restored', 'SELECT count(*) FROM annqa.annotation', extra_params => [ '-U', 'alice' ]);
