@@ -38,8 +38,17 @@ VACUUM ANALYZE;
 SELECT count(*) AS annotations, count(DISTINCT item_id) AS items FROM annqa.annotation;
 
 SELECT bench.time('quality', 'count(*) over annotations', 'SELECT count(*) FROM annqa.annotation', 3);
+-- the matching itself, stored once per dataset (the gates call it when stale)
+SELECT bench.time('quality', 'refresh_matches (match + unit rows)', 'SELECT annqa.refresh_matches(''bench'', true)', 1);
+SELECT bench.time('quality', 'refresh_matches when fresh (no-op)', 'SELECT annqa.refresh_matches(''bench'')', 3);
+ANALYZE annqa.match_rows_store, annqa.unit_rows_store;
 SELECT bench.time('quality', 'view ' || v, format('SELECT count(*) FROM annqa.%I', v), 1)
 FROM unnest('{match_rows,unit_rows,agreement_by_class,agreement_by_batch,agreement_matrix,gold_accuracy,confusion,conflicts,label_errors,frame_quality,rework,coverage,review_queue,low_agreement_items,calibration_needed,monitoring,checklist,maturity}'::text[]) v;
+-- the parts of the gate that do not read the stored rows
+SELECT bench.time('quality', 'gate part: validate_coco(export_coco)',
+                  'SELECT count(*) FROM annqa.validate_coco(annqa.export_coco(''bench''))', 1);
+SELECT bench.time('quality', 'gate part: export_coco',
+                  'SELECT length(annqa.export_coco(''bench'')::text)', 1);
 SELECT bench.time('quality', 'release_checks (gate preview)',
                   'SELECT count(*) FROM annqa.release_checks(annqa.batch_id(''b'', ''bench''))', 1);
 SELECT bench.time('quality', 'CALL release_gate',
