@@ -144,13 +144,22 @@ BEGIN
     INSERT INTO annqa.match_refresh (dataset_id)
     SELECT d.dataset_id FROM annqa.dataset d WHERE refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset
     ON CONFLICT (dataset_id) DO NOTHING;
-    -- lock the stamps first: a writer that commits meanwhile waits on them and
-    -- marks them stale again after this refresh commits
-    SELECT array_agg(x.dataset_id ORDER BY x.dataset_id) INTO ids
-    FROM (SELECT r.dataset_id, r.stale FROM annqa.match_refresh r JOIN annqa.dataset d USING (dataset_id)
-          WHERE refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset
-          ORDER BY r.dataset_id FOR UPDATE OF r) x
-    WHERE x.stale OR refresh_matches.force;
+    IF NOT force AND NOT EXISTS (
+           SELECT 1 FROM annqa.match_refresh r JOIN annqa.dataset d USING (dataset_id)
+           WHERE r.stale AND (refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset)) THEN
+        ids := NULL;   -- nothing stale: no lock taken
+    ELSE
+        -- SHARE locks on every input until commit: writers in flight finish first
+        -- (their rows are then read), new writers wait until this refresh commits
+        -- (their triggers then mark the fresh stamps stale), so no change is lost
+        LOCK TABLE annqa.annotation, annqa.item, annqa.annotator, annqa.label_class, annqa.gate_policy
+            IN SHARE MODE;
+        SELECT array_agg(x.dataset_id ORDER BY x.dataset_id) INTO ids
+        FROM (SELECT r.dataset_id, r.stale FROM annqa.match_refresh r JOIN annqa.dataset d USING (dataset_id)
+              WHERE refresh_matches.dataset IS NULL OR d.name = refresh_matches.dataset
+              ORDER BY r.dataset_id FOR UPDATE OF r) x
+        WHERE x.stale OR refresh_matches.force;
+    END IF;
     IF dataset IS NULL THEN   -- stored rows of deleted datasets
         DELETE FROM annqa.match_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
@@ -273,7 +282,7 @@ BEGIN
     RETURN cardinality(ids);
 END
 $fn$;
-COMMENT ON FUNCTION annqa.refresh_matches(text, boolean) IS 'fills annqa.match_rows_store and annqa.unit_rows_store (read by annqa.match_rows, annqa.unit_rows and every quality view) for one dataset, or every dataset when NULL: set-based, one statement per table; refreshes only stale datasets unless force; returns the number of datasets refreshed; the gates call it before deciding';
+COMMENT ON FUNCTION annqa.refresh_matches(text, boolean) IS 'fills annqa.match_rows_store and annqa.unit_rows_store (read by annqa.match_rows, annqa.unit_rows and every quality view) for one dataset, or every dataset when NULL: set-based, one statement per table; refreshes only stale datasets unless force; returns the number of datasets refreshed; while refreshing it holds SHARE locks on annotation, item, annotator, label_class and gate_policy until commit (writers wait), so no concurrent change is lost; the gates call it before deciding';
 
 -- Raises one WARNING naming the stale datasets (if any) and returns true:
 -- the one-time filter of the views over the stored rows.

@@ -143,6 +143,36 @@ is($node->safe_psql('postgres', q{SELECT parameters ->> 'called_by' FROM annqa.r
 ($ret, $out) = as_role('olga', q{CALL annqa.calibration_gate('cars', 'olga', NULL, NULL)});
 like($out, qr/^[tf]\|/, 'olga calls the calibration gate');
 
+# ---------------------------------------------------------------- refresh under a concurrent writer
+# session A refreshes inside an open transaction; a writer (session B) must wait for it, and once A
+# commits, B's change marks the stamp stale again: the change is never lost silently.
+my ($in_r, $out_r, $err_r) = ("BEGIN;\nSELECT 'R-' || annqa.refresh_matches('cars', true);\n", '', '');
+my $h_r = IPC::Run::start([ 'psql', '-X', '-At', '-d', $node->connstr('postgres') ],
+	'<', \$in_r, '>', \$out_r, '2>', \$err_r);
+$deadline = time + 60;
+while ($out_r !~ /R-1/ && time < $deadline) { $h_r->pump_nb; select(undef, undef, undef, 0.05); }
+like($out_r, qr/R-1/, 'session A refreshed inside its open transaction');
+my ($in_w, $out_w, $err_w) = ("INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box) SELECT 3, annotator_id, 1, 'box', box '((70,70),(80,80))' FROM annqa.annotator WHERE name = 'h1' RETURNING 'W-done';\n", '', '');
+my $h_w = IPC::Run::start([ 'psql', '-X', '-At', '-d', $node->connstr('postgres') ],
+	'<', \$in_w, '>', \$out_w, '2>', \$err_w);
+$waiting = 'f';
+$deadline = time + 60;
+while ($waiting ne 't' && time < $deadline)
+{
+	$h_w->pump_nb;
+	$waiting = $node->safe_psql('postgres',
+		q{SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE 'INSERT INTO annqa.annotation%' AND wait_event_type = 'Lock'});
+	select(undef, undef, undef, 0.05);
+}
+is($waiting, 't', 'a writer waits while a refresh is in progress');
+$in_r .= "COMMIT;\n";
+$h_r->finish;
+$h_w->finish;
+like($out_w, qr/W-done/, 'the writer goes on once the refresh commits');
+is($node->safe_psql('postgres', q{SELECT stale FROM annqa.match_status WHERE dataset = 'cars'}), 't',
+	'and its change marks the refreshed dataset stale');
+$node->safe_psql('postgres', q{DELETE FROM annqa.annotation WHERE box ~= box '((70,70),(80,80))'; SELECT annqa.refresh_matches()});
+
 # ---------------------------------------------------------------- dump and restore
 my $tables = 'dataset guideline annotator batch label_class item annotation review gate_policy release audit_sample coverage_target';
 my $summary = join(' UNION ALL ', map { "SELECT '$_', count(*)::text || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM annqa.$_ t" } split ' ', $tables);
