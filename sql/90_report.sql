@@ -72,7 +72,8 @@ DECLARE
     r record;
     g text;
     col text;
-    lh int := 16;
+    u float8;
+    lh float8;
     nleg int := 0;
 BEGIN
     SELECT * INTO it FROM annqa.item x WHERE x.item_id = item_svg.item_id;
@@ -84,6 +85,10 @@ BEGIN
            coalesce(it.height, greatest(max((an.box[0])[1]), max(annqa.height(an.mask)), 1))::float8
       INTO w, h
     FROM annqa.annotation an WHERE an.item_id = it.item_id;
+    -- u: one display pixel in image units (the overlay is shown 400 pixels on its longer side),
+    -- so strokes, labels and the legend keep their size whatever the image size
+    u := greatest(w, h) / 400;
+    lh := 16 * u;
 
     FOR r IN
         SELECT a.annotator_id, a.name AS annotator, a.kind AS akind,
@@ -111,14 +116,14 @@ BEGIN
             g := format('<path class="%s" d="%s"%s/>', r.kind, annqa.svg_path(r.polygon),
                         CASE WHEN r.kind = 'polygon' THEN ' fill-rule="evenodd"' ELSE '' END);
         ELSIF r.kind = 'keypoints' THEN
-            SELECT string_agg(format('<circle class="keypoint" cx="%s" cy="%s" r="3" fill="%s"/>',
-                                     round(r.keypoints[3 * k - 2]::numeric, 2), round(r.keypoints[3 * k - 1]::numeric, 2), col), '' ORDER BY k)
+            SELECT string_agg(format('<circle class="keypoint" cx="%s" cy="%s" r="%s" fill="%s"/>',
+                                     round(r.keypoints[3 * k - 2]::numeric, 2), round(r.keypoints[3 * k - 1]::numeric, 2), round((3 * u)::numeric, 3), col), '' ORDER BY k)
               INTO g
             FROM generate_series(1, coalesce(array_length(r.keypoints, 1), 0) / 3) k
             WHERE r.keypoints[3 * k] > 0;
         ELSIF r.kind = 'points' THEN
-            SELECT string_agg(format('<circle class="point" cx="%s" cy="%s" r="3" fill="%s"/>',
-                                     round(r.keypoints[2 * k - 1]::numeric, 2), round(r.keypoints[2 * k]::numeric, 2), col), '' ORDER BY k)
+            SELECT string_agg(format('<circle class="point" cx="%s" cy="%s" r="%s" fill="%s"/>',
+                                     round(r.keypoints[2 * k - 1]::numeric, 2), round(r.keypoints[2 * k]::numeric, 2), round((3 * u)::numeric, 3), col), '' ORDER BY k)
               INTO g
             FROM generate_series(1, coalesce(array_length(r.keypoints, 1), 0) / 2) k;
         END IF;
@@ -128,25 +133,28 @@ BEGIN
                         round(pg_catalog.width(r.box)::numeric, 2), round(pg_catalog.height(r.box)::numeric, 2));
         END IF;
         IF g IS NOT NULL THEN
-            body := body || format('<g stroke="%s" fill="none" stroke-width="2" data-annotator="%s"><title>%s: %s</title>%s',
-                                   col, annqa.html_escape(r.annotator), annqa.html_escape(r.annotator), annqa.html_escape(r.label), g);
+            body := body || format('<g stroke="%s" fill="none" stroke-width="%s" data-annotator="%s"><title>%s: %s</title>%s',
+                                   col, round((2 * u)::numeric, 3), annqa.html_escape(r.annotator), annqa.html_escape(r.annotator), annqa.html_escape(r.label), g);
             IF r.box IS NOT NULL THEN
-                body := body || format('<text x="%s" y="%s" fill="%s" stroke="none" font-size="12">%s</text>',
-                                       round((r.box[1])[0]::numeric, 2), round(((r.box[1])[1] - 2)::numeric, 2), col,
+                body := body || format('<text x="%s" y="%s" fill="%s" stroke="none" font-size="%s">%s</text>',
+                                       round((r.box[1])[0]::numeric, 2), round(((r.box[1])[1] - 2 * u)::numeric, 2), col, round((12 * u)::numeric, 3),
                                        annqa.html_escape(r.label));
             END IF;
             body := body || '</g>';
         END IF;
         IF position(format('data-legend="%s"', r.annotator_id) IN legend) = 0 THEN
-            legend := legend || format('<g data-legend="%s"><rect x="4" y="%s" width="10" height="10" fill="%s"/><text x="18" y="%s" font-size="12">%s%s</text></g>',
-                                       r.annotator_id, h + 6 + nleg * lh, col, h + 15 + nleg * lh,
+            legend := legend || format('<g data-legend="%s"><rect x="%s" y="%s" width="%s" height="%s" fill="%s"/><text x="%s" y="%s" font-size="%s">%s%s</text></g>',
+                                       r.annotator_id, round((4 * u)::numeric, 3), round((h + 6 * u + nleg * lh)::numeric, 3),
+                                       round((10 * u)::numeric, 3), round((10 * u)::numeric, 3), col,
+                                       round((18 * u)::numeric, 3), round((h + 15 * u + nleg * lh)::numeric, 3), round((12 * u)::numeric, 3),
                                        annqa.html_escape(r.annotator), CASE WHEN r.akind = 'gold' THEN ' (gold)' ELSE '' END);
             nleg := nleg + 1;
         END IF;
     END LOOP;
     RETURN format('<svg xmlns="http://www.w3.org/2000/svg" class="item" width="%s" height="%s" viewBox="0 0 %s %s">'
-                  '<title>item %s: %s</title><rect class="canvas" x="0" y="0" width="%s" height="%s" fill="#f4f4f4" stroke="#999999"/>%s%s</svg>',
-                  w, h + 8 + nleg * lh, w, h + 8 + nleg * lh, it.item_id, annqa.html_escape(it.uri), w, h, body, legend);
+                  '<title>item %s: %s</title><rect class="canvas" x="0" y="0" width="%s" height="%s" fill="#f4f4f4" stroke="#999999" stroke-width="%s"/>%s%s</svg>',
+                  round((w / u)::numeric), round(((h + 8 * u + nleg * lh) / u)::numeric),
+                  w, round((h + 8 * u + nleg * lh)::numeric, 3), it.item_id, annqa.html_escape(it.uri), w, h, round(u::numeric, 3), body, legend);
 END
 $fn$;
 COMMENT ON FUNCTION annqa.item_svg(bigint) IS
