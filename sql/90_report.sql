@@ -205,7 +205,7 @@ BEGIN
     SELECT b.name INTO bname FROM annqa.batch b WHERE b.batch_id = bid;
     SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = did;
 
-    out := format('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>annqa report: %s / %s</title>'
+    out := format('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>annqa report: %s / %s</title>'
                   '<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:0.5em 0}'
                   'td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}.pass{color:#1a7f37}.fail{color:#c62828}'
                   '.unknown{color:#8a6d00}.gallery{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}svg{max-width:100%%;height:auto}</style>'

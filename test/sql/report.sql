@@ -72,6 +72,10 @@ SELECT pg_temp.occ(s2, '<rect class="box"') AS boxes2,
        s2 LIKE '<svg xmlns="http://www.w3.org/2000/svg" %' AND s2 LIKE '%</svg>' AS wrapped
 FROM s;
 SELECT annqa.item_svg(-1) IS NULL AS unknown_item;
+-- both overlays are well-formed XML; shown 400 pixels wide (20 x 10 image units plus the legend)
+SELECT xml_is_well_formed_document(s1) AS s1_xml, xml_is_well_formed_document(s2) AS s2_xml,
+       s1 LIKE '<svg xmlns="http://www.w3.org/2000/svg" class="item" width="400" %' AS shown_400_wide
+FROM s;
 
 -- the page before any gate decision: a preview of the release checks
 CREATE TEMP TABLE p AS SELECT annqa.report_html('rep_ds', 'b1') AS h;
@@ -83,8 +87,10 @@ SELECT left(h, 15) AS start, h LIKE '%</html>' || E'\n' AS ends,
        h NOT LIKE '%<script>%' AS no_raw_script, h LIKE '%&lt;script&gt;%' AS script_escaped,
        pg_temp.occ(h, '<section') AS sections
 FROM p;
--- every section opened is closed; the checklist has its 18 rows
-SELECT pg_temp.occ(h, '<section') = pg_temp.occ(h, '</section>') AS sections_closed,
+-- every section opened is closed; the checklist has its 18 rows; the page after its
+-- doctype is well-formed XML (so every tag is closed and every entity is valid)
+SELECT xml_is_well_formed_document(substr(h, 16)) AS page_xml,
+       pg_temp.occ(h, '<section') = pg_temp.occ(h, '</section>') AS sections_closed,
        pg_temp.occ(h, '<svg') = pg_temp.occ(h, '</svg>') AS svgs_closed,
        pg_temp.occ(substring(h FROM '<section id="checklist">.*?</section>'), '<tr><td>') AS checklist_rows
 FROM p;
