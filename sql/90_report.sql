@@ -19,37 +19,22 @@ COMMENT ON FUNCTION annqa.svg_path(geometry) IS
     'SVG path data (absolute, 2 decimals) of a polygon, multipolygon or linestring in pixel coordinates (y down); NULL for other geometry types';
 
 CREATE FUNCTION annqa.mask_svg_path(m annqa.rle) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $fn$
-DECLARE
-    c bigint[] := annqa.counts(m);
-    h bigint := annqa.height(m);
-    pos bigint := 0;
-    len bigint;
-    y bigint;
-    piece bigint;
-    parts text[] := '{}';
-BEGIN
-    IF h = 0 THEN
-        RETURN '';
-    END IF;
-    FOR i IN 1 .. coalesce(array_length(c, 1), 0) LOOP
-        len := c[i];
-        IF i % 2 = 0 THEN
-            -- a foreground run, split where it crosses into the next column
-            WHILE len > 0 LOOP
-                y := pos % h;
-                piece := least(len, h - y);
-                parts := parts || format('M%s %sh1v%sh-1z', pos / h, y, piece);
-                pos := pos + piece;
-                len := len - piece;
-            END LOOP;
-        ELSE
-            pos := pos + len;
-        END IF;
-    END LOOP;
-    RETURN array_to_string(parts, ' ');
-END
+    -- runs alternate background / foreground starting with background (column-major);
+    -- a foreground run [start, stop) is cut at every column boundary (multiples of h)
+    WITH r AS (
+        SELECT u.o, u.c, (sum(u.c) OVER (ORDER BY u.o))::bigint - u.c AS start
+        FROM unnest(annqa.counts(m)) WITH ORDINALITY AS u(c, o)
+    ), fg AS (
+        SELECT r.start, r.start + r.c AS stop, annqa.height(m)::bigint AS h
+        FROM r WHERE r.o % 2 = 0 AND r.c > 0 AND annqa.height(m) > 0
+    ), piece AS (
+        SELECT col, greatest(fg.start, col * fg.h) AS a, least(fg.stop, (col + 1) * fg.h) AS b, fg.h
+        FROM fg, generate_series(fg.start / fg.h, (fg.stop - 1) / fg.h) AS col
+    )
+    SELECT coalesce(string_agg(format('M%s %sh1v%sh-1z', col, a - col * h, b - a), ' ' ORDER BY a), '')
+    FROM piece
 $fn$;
 COMMENT ON FUNCTION annqa.mask_svg_path(annqa.rle) IS
     'SVG path data of a mask: one 1-pixel-wide rectangle (M x y h1 v len h-1 z) per foreground run and column, traced from the column-major RLE runs';
