@@ -267,7 +267,7 @@ BEGIN
     END IF;
     out := out || E'</section>\n';
 
-    -- 3. annotator x annotator heat map of Cohen kappa
+    -- 3. annotator x annotator heat map of Cohen kappa (90 pixels right of the grid for the slanted column names)
     SELECT array_agg(DISTINCT m.name_a ORDER BY m.name_a) INTO names FROM annqa.agreement_matrix m WHERE m.batch_id = bid;
     out := out || E'<section id="agreement-matrix"><h2>Annotator &#215; annotator agreement (Cohen kappa)</h2>\n';
     IF names IS NULL THEN
@@ -293,7 +293,7 @@ BEGIN
           INTO part
         FROM generate_series(1, n) k;
         out := out || format(E'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">%s</svg>\n',
-                             lab + cell * n + 10, lab + cell * n + 10, lab + cell * n + 10, lab + cell * n + 10, part);
+                             lab + cell * n + 100, lab + cell * n + 10, lab + cell * n + 100, lab + cell * n + 10, part);
     END IF;
     out := out || E'</section>\n';
 
@@ -327,7 +327,7 @@ BEGIN
           INTO part
         FROM generate_series(1, n) k;
         out := out || format(E'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">%s</svg>\n',
-                             lab + cell * n + 10, lab + cell * n + 10, lab + cell * n + 10, lab + cell * n + 10, part);
+                             lab + cell * n + 100, lab + cell * n + 10, lab + cell * n + 100, lab + cell * n + 10, part);
     END IF;
     out := out || E'</section>\n';
 
