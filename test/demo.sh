@@ -19,3 +19,7 @@ echo "annqa demo: loading $SHARED/data ..."
 cd "$SHARED/data"
 apsql -f "$ANNQA_ROOT/test/demo/load.sql"
 apsql -P footer=off -f "$ANNQA_ROOT/test/demo/report.sql"
+# the visual report of the LabelMe batch (annqa.report_html), written under test/results/
+mkdir -p "$ANNQA_ROOT/test/results"
+apsql -At -c "SELECT annqa.report_html('labelme-cars')" > "$ANNQA_ROOT/test/results/report.html"
+echo "annqa demo: visual report written to $ANNQA_ROOT/test/results/report.html"

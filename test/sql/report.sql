@@ -1,0 +1,112 @@
+-- The visual report: annqa.report_html and annqa.item_svg on a tiny hand-built
+-- dataset.  Structure is asserted, not byte-exact HTML.
+--
+-- Dataset rep_ds, batch b1, classes car and '<script>' (a name that must be escaped);
+-- annotators rep_gold (gold), rep_a and 'rep_b<&>' (humans).  Items 20 x 10:
+--   rep/1 (gold set): gold, rep_a: car box (0,0,5,5); rep_b: '<script>' box (0,0,5,5)
+--   rep/2"x: rep_a: an rbox (10,5,4,2,0): corners (8,4) (12,4) (12,6) (8,6);
+--            a mask h 4 w 3 counts [1,2,3,2,4]: foreground runs at pixel 1 (column 0,
+--            rows 1-2) and pixel 6 (column 1, rows 2-3): 2 rectangles;
+--            a mask counts [3,2,7]: one run at pixel 3 of length 2 that crosses from
+--            column 0 row 3 into column 1 row 0: 2 rectangles of height 1;
+--            keypoints (1,1,v2) (3,3,v0) (5,5,v1): 2 visible circles;
+--            a triangle polygon (0 0, 4 0, 4 3);
+--          rep_b: a car box (0,0,5,5).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS annqa CASCADE;
+RESET client_min_messages;
+
+SELECT annqa.html_escape('<a href="x">Tom & Jerry''s</a>') AS escaped;
+
+INSERT INTO annqa.annotator (name, kind) VALUES ('rep_gold', 'gold'), ('rep_a', 'human'), ('rep_b<&>', 'human');
+INSERT INTO annqa.dataset (name) VALUES ('rep_ds');
+INSERT INTO annqa.batch (dataset_id, name) SELECT dataset_id, 'b1' FROM annqa.dataset WHERE name = 'rep_ds';
+INSERT INTO annqa.label_class (dataset_id, name)
+SELECT dataset_id, c FROM annqa.dataset, unnest(ARRAY['car', '<script>']) c WHERE name = 'rep_ds';
+INSERT INTO annqa.item (dataset_id, batch_id, uri, width, height, in_gold_set)
+SELECT d.dataset_id, b.batch_id, u, 20, 10, u = 'rep/1'
+FROM annqa.dataset d JOIN annqa.batch b USING (dataset_id), unnest(ARRAY['rep/1', 'rep/2"x']) u
+WHERE d.name = 'rep_ds';
+CREATE TEMP VIEW ids AS
+SELECT (SELECT item_id FROM annqa.item WHERE uri = 'rep/1') AS i1,
+       (SELECT item_id FROM annqa.item WHERE uri = 'rep/2"x') AS i2,
+       (SELECT class_id FROM annqa.label_class WHERE name = 'car') AS car,
+       (SELECT class_id FROM annqa.label_class WHERE name = '<script>') AS script,
+       (SELECT annotator_id FROM annqa.annotator WHERE name = 'rep_gold') AS g,
+       (SELECT annotator_id FROM annqa.annotator WHERE name = 'rep_a') AS a,
+       (SELECT annotator_id FROM annqa.annotator WHERE name = 'rep_b<&>') AS b;
+INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, rbox, mask, polygon, keypoints)
+SELECT x.* FROM ids, LATERAL (VALUES
+    (i1, g, car, 'box', annqa.xywh(0, 0, 5, 5), NULL::annqa.rbox, NULL::annqa.rle, NULL::geometry, NULL::float8[]),
+    (i1, a, car, 'box', annqa.xywh(0, 0, 5, 5), NULL, NULL, NULL, NULL),
+    (i1, b, script, 'box', annqa.xywh(0, 0, 5, 5), NULL, NULL, NULL, NULL),
+    (i2, a, car, 'rbox', NULL, '(10,5,4,2,0)', NULL, NULL, NULL),
+    (i2, a, car, 'mask', NULL, NULL, '{"size":[4,3],"counts":[1,2,3,2,4]}', NULL, NULL),
+    (i2, a, car, 'mask', NULL, NULL, '{"size":[4,3],"counts":[3,2,7]}', NULL, NULL),
+    (i2, a, car, 'keypoints', NULL, NULL, NULL, NULL, '{1,1,2,3,3,0,5,5,1}'),
+    (i2, a, car, 'polygon', NULL, NULL, NULL, 'POLYGON((0 0,4 0,4 3,0 0))', NULL),
+    (i2, b, car, 'box', annqa.xywh(0, 0, 5, 5), NULL, NULL, NULL, NULL)) x;
+
+-- the mask paths, hand-derived from the runs (see the header)
+SELECT annqa.mask_svg_path('{"size":[4,3],"counts":[1,2,3,2,4]}') AS two_runs,
+       annqa.mask_svg_path('{"size":[4,3],"counts":[3,2,7]}') AS run_across_columns,
+       annqa.mask_svg_path('{"size":[4,3],"counts":[12]}') AS empty;
+SELECT annqa.svg_path('POLYGON((0 0,4 0,4 3,0 0))') AS triangle,
+       annqa.svg_path('POINT(1 2)') IS NULL AS point_is_null;
+
+-- item_svg: counts of each element kind
+CREATE TEMP TABLE s AS SELECT annqa.item_svg(i1) AS s1, annqa.item_svg(i2) AS s2 FROM ids;
+CREATE FUNCTION pg_temp.occ(hay text, needle text) RETURNS int LANGUAGE sql IMMUTABLE
+    RETURN (length(hay) - length(replace(hay, needle, ''))) / length(needle);
+SELECT pg_temp.occ(s1, '<svg') AS svg1, pg_temp.occ(s1, '<rect class="box"') AS boxes1,
+       pg_temp.occ(s1, 'data-legend=') AS legend1, s1 LIKE '%&lt;script&gt;%' AS script_escaped,
+       s1 NOT LIKE '%<script>%' AS no_raw_script, s1 LIKE '%rep_b&lt;&amp;&gt;%' AS annotator_escaped,
+       s1 LIKE '%stroke="#000000"%' AS gold_black
+FROM s;
+SELECT pg_temp.occ(s2, '<rect class="box"') AS boxes2,
+       pg_temp.occ(s2, '<polygon class="rbox" points="8.00,4.00 12.00,4.00 12.00,6.00 8.00,6.00"/>') AS rbox,
+       pg_temp.occ(s2, '<path class="mask"') AS masks, pg_temp.occ(s2, 'h1v') AS mask_rectangles,
+       pg_temp.occ(s2, '<circle class="keypoint"') AS keypoints,
+       pg_temp.occ(s2, '<path class="polygon"') AS polygons,
+       s2 LIKE '%rep/2&quot;x%' AS uri_escaped,
+       s2 LIKE '<svg xmlns="http://www.w3.org/2000/svg" %' AND s2 LIKE '%</svg>' AS wrapped
+FROM s;
+SELECT annqa.item_svg(-1) IS NULL AS unknown_item;
+-- both overlays are well-formed XML; shown 400 pixels wide (20 x 10 image units plus the legend)
+SELECT xml_is_well_formed_document(s1) AS s1_xml, xml_is_well_formed_document(s2) AS s2_xml,
+       s1 LIKE '<svg xmlns="http://www.w3.org/2000/svg" class="item" width="400" %' AS shown_400_wide
+FROM s;
+
+-- the page before any gate decision: a preview of the release checks
+-- the quality views read stored match rows: fill them first (sql/60_views.sql)
+SELECT annqa.refresh_matches('rep_ds') AS refreshed;
+CREATE TEMP TABLE p AS SELECT annqa.report_html('rep_ds', 'b1') AS h;
+SELECT left(h, 15) AS start, h LIKE '%</html>' || E'\n' AS ends,
+       pg_temp.occ(h, '<svg') AS svgs, pg_temp.occ(h, 'class="chart"') AS charts,
+       pg_temp.occ(h, 'class="item"') AS items,
+       h LIKE '%no decision yet%' AS preview,
+       pg_temp.occ(h, '<tr><td>agreement</td>') AS agreement_check_rows,
+       h NOT LIKE '%<script>%' AS no_raw_script, h LIKE '%&lt;script&gt;%' AS script_escaped,
+       pg_temp.occ(h, '<section') AS sections
+FROM p;
+-- every section opened is closed; the checklist has its 18 rows; the page after its
+-- doctype is well-formed XML (so every tag is closed and every entity is valid)
+SELECT xml_is_well_formed_document(substr(h, 16)) AS page_xml,
+       pg_temp.occ(h, '<section') = pg_temp.occ(h, '</section>') AS sections_closed,
+       pg_temp.occ(h, '<svg') = pg_temp.occ(h, '</svg>') AS svgs_closed,
+       pg_temp.occ(substring(h FROM '<section id="checklist">.*?</section>'), '<tr><td>') AS checklist_rows
+FROM p;
+
+-- after a (failing) gate decision the page shows the decision, and the default batch is its batch
+CALL annqa.release_gate('b1', 'v1', 'tester', NULL, NULL, 'rep_ds', 1);
+SELECT h LIKE '%Gate verdict: <span class="fail">failed</span>%' AS verdict_shown,
+       h LIKE '%version v1, decided by tester%' AS decision_shown,
+       pg_temp.occ(substring(h FROM '<section id="gate">.*?</section>'), '<tr><td>') AS check_rows,
+       pg_temp.occ(h, 'audit sample item') AS audit_items
+FROM (SELECT annqa.report_html('rep_ds') AS h) x;
+
+-- errors
+\set VERBOSITY terse
+SELECT annqa.report_html('no such dataset');
+SELECT annqa.report_html('rep_ds', 'no such batch');
+\set VERBOSITY default
