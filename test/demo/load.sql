@@ -104,3 +104,6 @@ WHERE an.annotator_id = (SELECT a.annotator_id FROM annqa.annotator a
                          WHERE a.name = (SELECT 'labelme_' || min(annotator) FILTER (WHERE annotator_slot = 1)
                                          FROM demo.labelme_raw));
 ANALYZE;
+
+-- the quality views read the stored match rows: compute them once after loading
+SELECT annqa.refresh_matches() AS datasets_refreshed;
