@@ -117,17 +117,45 @@ FROM (SELECT image_file, unit, annotator FROM (
                annqa.object_units(i.g, i.l, i.a, 0.5) u) x
       WHERE label IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d;
 
--- Object-level agreement on the label names needs the agreement aggregates
--- (branch agree).  Once merged, this is the query (units as items, raters as
--- annotators, a NULL label counted as the category '<none>'):
---   SELECT annqa.fleiss_kappa(item, annotator, label) AS fleiss_kappa,
---          annqa.krippendorff_alpha(item, annotator, label, 'nominal') AS alpha
---   FROM (SELECT image_file || '/' || unit AS item, annotator,
---                coalesce(label, '<none>') AS label
---         FROM lm_units) u;
--- (and the same with regexp_replace(label, '_[0-9]+$', '') for the names
--- without their numeric suffix).  On the raw names agreement should be low:
--- no unit has three equal names (below).
+-- Object-level agreement on the label names: units as items, annotators as
+-- raters.  Every unit here has all three annotators (60 ratings, 20 units),
+-- so Fleiss needs no '<none>' category.  Names without their numeric suffix:
+-- 58 x car, 1 x truck, 1 x acar; 18 units say car three times and 2 units
+-- say (car, car, other).  By hand:
+--   Fleiss: P_i = 1 on 18 units and (2^2 + 1 - 3)/(3*2) = 1/3 on 2, so
+--   Pbar = (18 + 2/3)/20 = 14/15; Pe = (58^2 + 1 + 1)/60^2 = 3366/3600;
+--   kappa = (14/15 - 3366/3600)/(1 - 3366/3600) = -6/234 = -1/39.
+--   Krippendorff nominal: the 2 mixed units give 4 off-diagonal coincidences
+--   (2*1/(3-1) each way), n = 60, sum_{c<>k} n_c n_k = 3600 - 3366 = 234, so
+--   alpha = 1 - 59*4/234 = -1/117.
+--   Percent agreement: 18 units of 1 and 2 units of 1/3: 14/15.
+-- 93 % raw agreement with a kappa below zero: the prevalence paradox of a
+-- single dominant class.
+CREATE TEMP VIEW lm_r AS
+SELECT image_file || '/' || unit AS item, annotator, label AS raw,
+       regexp_replace(label, '_[0-9]+$', '') AS norm FROM lm_units;
+SELECT count(*) AS ratings, count(DISTINCT item) AS units, count(raw) AS labelled FROM lm_r;
+SELECT abs(annqa.fleiss_kappa(item, annotator, norm) - (-1.0 / 39)) < 1e-12 AS fleiss_is_minus_1_39,
+       abs(annqa.krippendorff_alpha(item, annotator, norm, 'nominal') - (-1.0 / 117)) < 1e-12 AS alpha_is_minus_1_117,
+       abs(annqa.percent_agreement(item, annotator, norm) - 14.0 / 15) < 1e-12 AS pa_is_14_15
+FROM lm_r;
+-- The raw names (car, car_276, acar_618, truck, ...) against the plain-SQL
+-- GROUP BY formulas of Fleiss (1971) and Krippendorff's nominal alpha
+-- (coincidences o_ck = sum_u n_uc n_uk / (m_u - 1)), computed here without annqa.
+WITH nij AS (SELECT item, raw AS label, count(*)::float8 AS n FROM lm_r GROUP BY 1, 2),
+ni AS (SELECT item, sum(n) AS m, sum(n * n) AS s FROM nij GROUP BY 1),
+p AS (SELECT label, sum(n) / (SELECT sum(m) FROM ni) AS pj FROM nij GROUP BY 1),
+fleiss AS (SELECT (avg((s - m) / (m * (m - 1))) - (SELECT sum(pj * pj) FROM p))
+                  / (1 - (SELECT sum(pj * pj) FROM p)) AS ref FROM ni),
+nc AS (SELECT label, sum(n) AS n FROM nij GROUP BY 1),
+alpha AS (SELECT 1 - ((SELECT sum(n) FROM nc) - 1) * (SELECT sum((m * m - s) / (m - 1)) FROM ni WHERE m > 1)
+                 / ((SELECT sum(n) FROM nc) ^ 2 - (SELECT sum(n * n) FROM nc)) AS ref),
+got AS (SELECT annqa.fleiss_kappa(item, annotator, raw) AS kappa,
+               annqa.krippendorff_alpha(item, annotator, raw, 'nominal') AS alpha FROM lm_r)
+SELECT round(kappa::numeric, 4) AS fleiss_raw, abs(kappa - fleiss.ref) < 1e-12 AS fleiss_equals_sql,
+       round(alpha::numeric, 4) AS alpha_raw, abs(alpha - alpha.ref) < 1e-12 AS alpha_equals_sql,
+       kappa < -0.1 AND alpha < -0.1 AS raw_names_disagree
+FROM got, fleiss, alpha;
 -- Here, the raw share of units where all three names agree:
 SELECT count(*) AS units,
        count(*) FILTER (WHERE n_names = 1 AND n_labels = 3) AS all_three_same_name,
