@@ -33,7 +33,7 @@ GRANT SELECT (item_id, dataset_id, batch_id, uri, width, height, video, frame, t
     ON annqa.item TO annqa_annotator;
 GRANT SELECT, INSERT, UPDATE, DELETE ON annqa.annotation TO annqa_annotator;
 GRANT USAGE ON SEQUENCE annqa.annotation_annotation_id_seq TO annqa_annotator;
-GRANT SELECT ON annqa.item_objects TO annqa_annotator;
+GRANT SELECT ON annqa.item_objects, annqa.item_image TO annqa_annotator;
 
 -- reviewers and release owners read everything
 GRANT SELECT ON ALL TABLES IN SCHEMA annqa TO annqa_reviewer, annqa_release_owner;

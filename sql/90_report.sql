@@ -45,8 +45,55 @@ CREATE FUNCTION annqa.report_colour(n int) RETURNS text
 COMMENT ON FUNCTION annqa.report_colour(int) IS
     'the n-th colour of the report palette (10 colours, cycling); gold is drawn in black';
 
+CREATE FUNCTION annqa.image_media_type(bytes bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN substr(bytes, 1, 3) = '\xffd8ff'::bytea THEN 'image/jpeg'
+                WHEN substr(bytes, 1, 8) = '\x89504e470d0a1a0a'::bytea THEN 'image/png'
+                WHEN substr(bytes, 1, 6) IN ('GIF87a'::bytea, 'GIF89a'::bytea) THEN 'image/gif'
+                WHEN substr(bytes, 1, 4) = 'RIFF'::bytea AND substr(bytes, 9, 4) = 'WEBP'::bytea THEN 'image/webp' END;
+COMMENT ON FUNCTION annqa.image_media_type(bytea) IS
+    'the media type of an image file from its first bytes (JPEG, PNG, GIF, WebP); NULL for anything else';
+
+-- VOLATILE and PARALLEL RESTRICTED: it may read a server file, inside a subtransaction.
+CREATE FUNCTION annqa.item_image_uri(item_id bigint) RETURNS text
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL RESTRICTED
+AS $fn$
+DECLARE
+    mt text;
+    b bytea;
+    path text;
+BEGIN
+    SELECT x.media_type, x.bytes INTO mt, b FROM annqa.item_image x WHERE x.item_id = item_image_uri.item_id;
+    IF NOT FOUND THEN
+        -- the item's uri, when it names an absolute local path the server can read and the
+        -- caller may read server files (superuser or pg_read_server_files)
+        SELECT regexp_replace(i.uri, '^file://', '') INTO path FROM annqa.item i WHERE i.item_id = item_image_uri.item_id;
+        IF path IS NULL OR left(path, 1) <> '/'
+           OR NOT pg_catalog.pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') THEN
+            RETURN NULL;
+        END IF;
+        BEGIN
+            b := pg_catalog.pg_read_binary_file(path, 0, 16777217, true);
+        EXCEPTION WHEN OTHERS THEN
+            RETURN NULL;   -- unreadable (permissions, a directory, ...): no picture
+        END;
+        IF b IS NULL OR octet_length(b) > 16777216 THEN
+            RETURN NULL;
+        END IF;
+        mt := annqa.image_media_type(b);
+        IF mt IS NULL THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    RETURN 'data:' || mt || ';base64,' || translate(encode(b, 'base64'), E'\n', '');
+END
+$fn$;
+COMMENT ON FUNCTION annqa.item_image_uri(bigint) IS
+    'the picture of an item as a data: URI: its annqa.item_image row, else its uri when that is an absolute local path (or file:// URI) of a JPEG, PNG, GIF or WebP file of at most 16 MB that the server can read and the caller may read (superuser or pg_read_server_files); NULL otherwise';
+
+-- PARALLEL RESTRICTED: it calls annqa.item_image_uri.
 CREATE FUNCTION annqa.item_svg(item_id bigint) RETURNS text
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
 AS $fn$
 DECLARE
     it annqa.item;
@@ -60,6 +107,7 @@ DECLARE
     u float8;
     lh float8;
     nleg int := 0;
+    img text;
 BEGIN
     SELECT * INTO it FROM annqa.item x WHERE x.item_id = item_svg.item_id;
     IF NOT FOUND THEN
@@ -74,6 +122,13 @@ BEGIN
     -- so strokes, labels and the legend keep their size whatever the image size
     u := greatest(w, h) / 400;
     lh := 16 * u;
+    -- the picture under the overlays, when the item's size is known and its image is available
+    IF it.width IS NOT NULL AND it.height IS NOT NULL THEN
+        img := annqa.item_image_uri(it.item_id);
+        IF img IS NOT NULL THEN
+            body := format('<image class="photo" x="0" y="0" width="%s" height="%s" preserveAspectRatio="none" href="%s"/>', w, h, img);
+        END IF;
+    END IF;
 
     FOR r IN
         SELECT a.annotator_id, a.name AS annotator, a.kind AS akind,
@@ -96,7 +151,7 @@ BEGIN
               INTO g
             FROM (SELECT annqa.corners(r.rbox) AS v) c, generate_series(1, 4) k;
         ELSIF r.kind = 'mask' THEN
-            g := format('<path class="mask" fill="%s" fill-opacity="0.35" stroke="none" d="%s"/>', col, annqa.mask_svg_path(r.mask));
+            g := format('<path class="mask" fill="%s" fill-opacity="0.2" stroke="none" d="%s"/>', col, annqa.mask_svg_path(r.mask));
         ELSIF r.kind IN ('polygon', 'polyline') AND annqa.svg_path(r.polygon) IS NOT NULL THEN
             g := format('<path class="%s" d="%s"%s/>', r.kind, annqa.svg_path(r.polygon),
                         CASE WHEN r.kind = 'polygon' THEN ' fill-rule="evenodd"' ELSE '' END);
@@ -143,7 +198,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION annqa.item_svg(bigint) IS
-    'an SVG overlay of one item: gold (black) and each annotator''s boxes (rect), rotated boxes (polygon), polygons and polylines (path), masks (path traced from the RLE runs), keypoints (circle), with labels and a legend; NULL when the item does not exist';
+    'an SVG overlay of one item, drawn over its picture (annqa.item_image_uri) when there is one: gold (black) and each annotator''s boxes (rect), rotated boxes (polygon), polygons and polylines (path), masks (path traced from the RLE runs), keypoints (circle), with labels and a legend; NULL when the item does not exist';
 
 CREATE FUNCTION annqa.report_num(x float8, digits int DEFAULT 3) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -190,7 +245,8 @@ BEGIN
     SELECT b.name INTO bname FROM annqa.batch b WHERE b.batch_id = bid;
     SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = did;
 
-    out := format('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>annqa report: %s / %s</title>'
+    out := format('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/>'
+                  '<meta http-equiv="Content-Security-Policy" content="default-src ''none''; img-src data:; style-src ''unsafe-inline''"/><title>annqa report: %s / %s</title>'
                   '<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:0.5em 0}'
                   'td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}.pass{color:#1a7f37}.fail{color:#c62828}'
                   '.unknown{color:#8a6d00}.gallery{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}svg{max-width:100%%;height:auto}</style>'

@@ -10,6 +10,7 @@ VARIANT=${ANNQA_VARIANT:-plain}
 export ANNQA_VARIANT=$VARIANT
 [ "$VARIANT" = valgrind ] && export ANNQA_EXTRA_PKGS="valgrind"
 [ "$VARIANT" = asan ] && export ANNQA_EXTRA_PKGS="libgcc-12-dev"
+[ "$VARIANT" = plain ] && export ANNQA_EXTRA_PKGS="chromium fonts-dejavu-core"   # the browser test
 bash test/deps.sh || exit 1
 source test/lib.sh
 
@@ -91,6 +92,13 @@ if [ "$VARIANT" = plain ]; then
       tail -40 "$T/tap/$(basename "$f").log"; fail "tap/$(basename "$f")"
     fi
   done
+
+  echo "== browser: the demo report in headless chromium"
+  if BIN="$BIN" T="$T" SHARED="$SHARED" ANNQA_ROOT="$ANNQA_ROOT" bash test/browser/run.sh >"$T/browser.log" 2>&1; then
+    pass "browser/report ($(grep -c '^    ok' "$T/browser.log") checks; screenshot test/results/report.png)"
+  else
+    tail -40 "$T/browser.log"; fail "browser/report"
+  fi
 
   echo "== C unit tests"
   make -s -C "$ANNQA_ROOT" $(ls test/unit/test_*.c 2>/dev/null | sed 's|test/unit/\(.*\)\.c|test/unit/bin/\1|') >"$T/unit-build.log" 2>&1 || {

@@ -103,6 +103,15 @@ FROM annqa.annotation an
 WHERE an.annotator_id = (SELECT a.annotator_id FROM annqa.annotator a
                          WHERE a.name = (SELECT 'labelme_' || min(annotator) FILTER (WHERE annotator_slot = 1)
                                          FROM demo.labelme_raw));
+-- the LabelMe cars' real 64 x 64 pictures, read on the client (psql runs base64) and stored in
+-- annqa.item_image, so the report draws the overlays on them
+CREATE TABLE demo.labelme_image (file text, b64 text);
+\copy demo.labelme_image FROM PROGRAM 'cd labelme_cars_3annotators && for f in images/*.jpg; do printf "%s\t" "$f"; base64 -w0 "$f"; echo; done'
+INSERT INTO annqa.item_image (item_id, media_type, bytes)
+SELECT i.item_id, annqa.image_media_type(decode(m.b64, 'base64')), decode(m.b64, 'base64')
+FROM demo.labelme_image m
+JOIN annqa.item i ON i.uri = m.file
+JOIN annqa.dataset d ON d.dataset_id = i.dataset_id AND d.name = 'labelme-cars';
 ANALYZE;
 
 -- the quality views read the stored match rows: compute them once after loading

@@ -105,6 +105,62 @@ SELECT h LIKE '%Gate verdict: <span class="fail">failed</span>%' AS verdict_show
        pg_temp.occ(h, 'audit sample item') AS audit_items
 FROM (SELECT annqa.report_html('rep_ds') AS h) x;
 
+-- pictures under the overlays (annqa.item_image, annqa.item_image_uri)
+-- media types from the files' first bytes (the JPEG, PNG, GIF and WebP signatures)
+SELECT annqa.image_media_type('\xffd8ffe000104a464946'::bytea) AS jpeg,
+       annqa.image_media_type('\x89504e470d0a1a0a0000000d49484452'::bytea) AS png,
+       annqa.image_media_type(convert_to('GIF89a....', 'UTF8')) AS gif,
+       annqa.image_media_type(convert_to('RIFF....WEBPVP8 ', 'UTF8')) AS webp,
+       annqa.image_media_type(convert_to('<svg xmlns=', 'UTF8')) IS NULL AS svg_not_embedded,
+       annqa.image_media_type('\x'::bytea) IS NULL AS empty;
+-- a real picture, read on the client: LabelMe image 000000.jpg (its size from stat)
+\set img `base64 -w0 shared/data/labelme_cars_3annotators/images/000000.jpg`
+\set img_bytes `stat -c %s shared/data/labelme_cars_3annotators/images/000000.jpg`
+SELECT octet_length(decode(:'img', 'base64')) = :img_bytes AS read_whole_file,
+       annqa.image_media_type(decode(:'img', 'base64')) AS labelme_type;
+-- no picture yet: the overlay has no <image>; item uris here are relative, so nothing is read
+SELECT annqa.item_image_uri(i1) IS NULL AS no_picture, annqa.item_svg(i1) NOT LIKE '%<image%' AS no_image_element FROM ids;
+INSERT INTO annqa.item_image (item_id, media_type, bytes) SELECT i1, 'image/jpeg', decode(:'img', 'base64') FROM ids;
+-- the overlay draws it first, over the whole 20 x 10 canvas, as a data: URI of the same bytes
+SELECT x.s LIKE '%<rect class="canvas"%/><image class="photo" x="0" y="0" width="20" height="10" preserveAspectRatio="none" href="data:image/jpeg;base64,%' AS drawn_first,
+       decode(substring(x.s FROM 'href="data:image/jpeg;base64,([^"]*)"'), 'base64') = decode(:'img', 'base64') AS same_bytes,
+       xml_is_well_formed_document(x.s) AS still_xml
+FROM (SELECT annqa.item_svg(i1) AS s FROM ids) x;
+SELECT pg_temp.occ(annqa.report_html('rep_ds', 'b1'), '<image class="photo"') AS pictures_in_report;
+-- the media type is checked; an empty file is refused
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.err($$UPDATE annqa.item_image SET media_type = 'text/html'$$) AS bad_type;
+SELECT pg_temp.err($$UPDATE annqa.item_image SET bytes = '\x'$$) AS empty_file;
+-- an absolute local path the server can read: a GIF written by the server into its data directory
+SELECT lo_from_bytea(0, '\x47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b'::bytea) AS gif_oid \gset
+SELECT lo_export(:gif_oid, current_setting('data_directory') || '/annqa_report_test.gif') AS exported, lo_unlink(:gif_oid) AS unlinked;
+INSERT INTO annqa.item (dataset_id, batch_id, uri, width, height)
+SELECT d.dataset_id, b.batch_id, x.u, 1, 1
+FROM annqa.dataset d JOIN annqa.batch b USING (dataset_id),
+     (VALUES (current_setting('data_directory') || '/annqa_report_test.gif'),
+             ('file://' || current_setting('data_directory') || '/annqa_report_test.gif'),
+             (current_setting('data_directory') || '/no_such_file.png'),
+             (current_setting('data_directory')),
+             (current_setting('data_directory') || '/PG_VERSION')) x(u)
+WHERE d.name = 'rep_ds';
+SELECT replace(i.uri, current_setting('data_directory'), '$PGDATA') AS uri, annqa.item_image_uri(i.item_id) AS picture
+FROM annqa.item i WHERE i.uri LIKE '/%' OR i.uri LIKE 'file://%' ORDER BY i.item_id;
+-- a caller who may not read server files gets no picture from a path, but does from annqa.item_image
+CREATE ROLE regress_annqa_viewer;
+GRANT annqa_reviewer TO regress_annqa_viewer;
+SET ROLE regress_annqa_viewer;
+SELECT count(*) FILTER (WHERE annqa.item_image_uri(i.item_id) IS NOT NULL) AS pictures_for_viewer
+FROM annqa.item i WHERE i.uri LIKE '%annqa_report_test.gif' OR i.uri = 'rep/1';
+RESET ROLE;
+DROP ROLE regress_annqa_viewer;
+DELETE FROM annqa.item WHERE uri LIKE '/%' OR uri LIKE 'file://%';
+
 -- errors
 \set VERBOSITY terse
 SELECT annqa.report_html('no such dataset');
