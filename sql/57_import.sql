@@ -951,9 +951,9 @@ BEGIN
                         FOR f IN prev.frame + 1 .. shp.frame - 1 LOOP
                             t := (f - prev.frame)::float8 / (shp.frame - prev.frame);
                             c := prev.coords;
-                            IF shp.kind = prev.kind AND shp.kind <> 'mask' AND cardinality(shp.coords) = cardinality(prev.coords) THEN
-                                c := ARRAY(SELECT prev.coords[k] + t * (shp.coords[k] - prev.coords[k])
-                                           FROM generate_subscripts(prev.coords, 1) k ORDER BY k);
+                            -- CVAT's interpolation (annqa.cvat_interpolate); masks and tags repeat the earlier shape
+                            IF shp.kind = prev.kind AND shp.kind IN ('box', 'points', 'polyline', 'polygon') THEN
+                                c := annqa.cvat_interpolate(shp.kind, prev.coords, shp.coords, t);
                             END IF;
                             n_seen := n_seen + 1;
                             n_ann := n_ann + annqa.io_cvat_insert(

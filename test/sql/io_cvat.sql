@@ -50,6 +50,45 @@ FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a
 JOIN annqa.label_class c USING (class_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
 WHERE d.name = 'kscgr-video' ORDER BY n.track_id, i.frame;
 
+-- CVAT's interpolation of the frames between keyframes (annqa.cvat_interpolate), on the
+-- hand-derived cases of test/unit/test_cvat.c:
+-- a box's corners are linear and its rotation takes the shorter arc: 350 -> 10 at 1/2 is 0;
+-- a difference of exactly 180 degrees counts as 1 degree, as in CVAT (10 -> 190 at 1/2: 10.5)
+SELECT annqa.cvat_interpolate('box', '{0,0,10,10,350}', '{10,20,30,40,10}', 0.5) AS box_wraps,
+       annqa.cvat_interpolate('box', '{0,0,10,10,10}', '{0,0,10,10,190}', 0.5) AS half_turn,
+       annqa.cvat_interpolate('box', '{0,0,10,10}', '{4,4,14,14}', 0.25) AS no_rotation;
+-- points: one point each is linear; otherwise the earlier shape is repeated
+SELECT annqa.cvat_interpolate('points', '{0,0}', '{10,20}', 0.5) AS one_point,
+       annqa.cvat_interpolate('points', '{0,0,1,1}', '{10,20,11,21}', 0.5) AS two_points_repeat;
+-- polylines: (0,0)-(10,0) to (0,10)-(5,10)-(10,10) at 1/2 gains the middle point at 2.5
+-- (the new right point ties between both left points by arc length and goes to the first);
+-- (0,0)-(0.1,0)-(10,0) to (0,10)-(10,10) at 0.9 merges the two close points into (0.005,9)
+SELECT annqa.cvat_interpolate('polyline', '{0,0,10,0}', '{0,10,5,10,10,10}', 0.5) AS gains_point,
+       (SELECT array_agg(round(v::numeric, 9) ORDER BY o) FROM unnest(
+            annqa.cvat_interpolate('polyline', '{0,0,0.1,0,10,0}', '{0,10,10,10}', 0.9)) WITH ORDINALITY u(v, o)) AS merges;
+-- polygons are closed for the computation and the closing point dropped: the square
+-- (0,0),(10,0),(10,10),(0,10) to the same square with (5,0) added gives, at 1/2,
+-- (0,0),(2.5,0),(10,0),(10,10),(0,10); identical shapes give themselves back
+SELECT annqa.cvat_interpolate('polygon', '{0,0,10,0,10,10,0,10}', '{0,0,5,0,10,0,10,10,0,10}', 0.5) AS square_gains_point,
+       annqa.cvat_interpolate('polygon', '{1,2,7,3,4,9}', '{1,2,7,3,4,9}', 0.3) AS same_shape;
+-- errors
+SELECT pg_temp.err($$SELECT annqa.cvat_interpolate('ellipse', '{0,0}', '{1,1}', 0.5)$$) AS unknown_kind,
+       pg_temp.err($$SELECT annqa.cvat_interpolate('polygon', '{0,0,1,1}', '{0,0,1,1,2,2}', 0.5)$$) AS two_point_polygon,
+       pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', '{0,0,1}', '{0,0,1,1}', 0.5)$$) AS odd_length,
+       pg_temp.err($$SELECT annqa.cvat_interpolate('box', '{0,0,1,1,0}', '{0,0,1,1}', 0.5)$$) AS box_lengths,
+       pg_temp.err($$SELECT annqa.cvat_interpolate('box', '{0,0,1,1}', '{0,0,1,1}', 'NaN')$$) AS nan_offset,
+       pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', '{0,0,1,NULL}', '{0,0,1,1}', 0.5)$$) AS null_element;
+SELECT pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', (SELECT array_agg(i) FROM generate_series(1, 30000) i)::float8[],
+                                                    (SELECT array_agg(i) FROM generate_series(1, 30000) i)::float8[], 0.5)$$) AS too_large;
+
+-- the importer uses it: a video with a polygon that gains a point (frames 0 and 2), a
+-- rotated box 350 -> 10 degrees and a two-point "points" shape (repeated, not moved)
+\set interp '<annotations><version>1.1</version><meta><task><id>9</id><name>interp</name><size>3</size><mode>interpolation</mode><start_frame>0</start_frame><stop_frame>2</stop_frame><labels><label><name>ham</name></label></labels><original_size><width>256</width><height>256</height></original_size></task></meta><track id="0" label="ham"><polygon frame="0" keyframe="1" outside="0" occluded="0" points="100,100;110,100;110,110;100,110"/><polygon frame="2" keyframe="1" outside="1" occluded="0" points="100,100;105,100;110,100;110,110;100,110"/></track><track id="1" label="ham"><box frame="0" keyframe="1" outside="0" occluded="0" xtl="10" ytl="10" xbr="30" ybr="20" rotation="350"/><box frame="2" keyframe="1" outside="1" occluded="0" xtl="20" ytl="10" xbr="40" ybr="20" rotation="10"/></track><track id="2" label="ham"><points frame="0" keyframe="1" outside="0" occluded="0" points="1,1;2,2"/><points frame="2" keyframe="1" outside="1" occluded="0" points="5,5;6,6"/></track></annotations>'
+SELECT annqa.import_cvat('cvat-interp', :'interp') - 'problems' AS interp;
+SELECT n.track_id, i.frame, n.kind, n.keyframe, ST_AsText(n.polygon) AS polygon, CASE WHEN n.kind <> 'rbox' THEN n.box END AS box, n.rbox, n.keypoints
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+WHERE d.name = 'cvat-interp' ORDER BY n.track_id, i.frame;
+
 -- bad files: a clear error naming the element, and nothing loaded
 SELECT count(*) AS before FROM annqa.annotation \gset
 SELECT pg_temp.err(format('SELECT annqa.import_cvat(%L, %L)', 'bad', left(:'images', 900))) AS truncated;
