@@ -294,27 +294,45 @@ BEGIN
     IF n = 0 THEN
         out := out || E'<p>no object units rated by two or more raters</p>\n';
     ELSE
-        SELECT string_agg(format('<g><title>%s: kappa %s, alpha %s, percent agreement %s, mean IoU %s, %s units</title>'
+        -- the 95 % interval of each class's kappa: annqa.agreement over the same yes/no rating of
+        -- the batch's object units as annqa.agreement_by_class (estimate +- 1.96 SE, Fleiss-Nee-Landis)
+        SELECT string_agg(format('<g class="bar"><title>%s: kappa %s (95%% CI %s to %s), alpha %s, percent agreement %s, mean IoU %s, %s units</title>'
                                  '<text x="%s" y="%s" text-anchor="end" font-size="12">%s</text>'
-                                 '<rect x="%s" y="%s" width="%s" height="16" fill="%s"/>'
+                                 '<rect x="%s" y="%s" width="%s" height="16" fill="%s"/>%s'
                                  '<text x="%s" y="%s" font-size="12">%s</text></g>',
-                                 annqa.html_escape(a.class), annqa.report_num(a.fleiss_kappa), annqa.report_num(a.krippendorff_alpha),
+                                 annqa.html_escape(a.class), annqa.report_num(a.fleiss_kappa), annqa.report_num(a.ci_lower),
+                                 annqa.report_num(a.ci_upper), annqa.report_num(a.krippendorff_alpha),
                                  annqa.report_num(a.percent_agreement), annqa.report_num(a.mean_iou), a.units,
                                  lab - 6, 34 + 22 * (o - 1), annqa.html_escape(a.class),
                                  lab + 150 + 150 * least(0, greatest(-1, coalesce(a.fleiss_kappa, 0))), 21 + 22 * (o - 1),
                                  150 * abs(greatest(-1, least(1, coalesce(a.fleiss_kappa, 0)))),
                                  CASE WHEN a.fleiss_kappa >= p.min_agreement THEN '#2ca02c' ELSE '#d62728' END,
+                                 CASE WHEN a.ci_lower IS NOT NULL AND a.ci_upper IS NOT NULL THEN
+                                     format('<path class="ci" stroke="#000000" stroke-width="1.5" fill="none" d="M%s %sv8M%s %sH%sM%s %sv8"/>',
+                                            round((lab + 150 + 150 * greatest(-1, least(1, a.ci_lower)))::numeric, 1), 25 + 22 * (o - 1),
+                                            round((lab + 150 + 150 * greatest(-1, least(1, a.ci_lower)))::numeric, 1), 29 + 22 * (o - 1),
+                                            round((lab + 150 + 150 * greatest(-1, least(1, a.ci_upper)))::numeric, 1),
+                                            round((lab + 150 + 150 * greatest(-1, least(1, a.ci_upper)))::numeric, 1), 25 + 22 * (o - 1))
+                                     ELSE '' END,
                                  lab + 456, 34 + 22 * (o - 1), annqa.report_num(a.fleiss_kappa)), '' ORDER BY o)
           INTO part
-        FROM (SELECT a.*, row_number() OVER (ORDER BY a.class, a.class_id) AS o
-              FROM annqa.agreement_by_class a WHERE a.batch_id = bid) a;
+        FROM (SELECT a.*, e.ci_lower, e.ci_upper, row_number() OVER (ORDER BY a.class, a.class_id) AS o
+              FROM annqa.agreement_by_class a
+              LEFT JOIN (SELECT k.class_id, (annqa.agreement(u.unit_key, u.annotator_id,
+                                                             CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END,
+                                                             'fleiss_kappa')).*
+                         FROM annqa.unit_rows u
+                         JOIN (SELECT DISTINCT x.class_id FROM annqa.agreement_by_class x WHERE x.batch_id = bid) k ON true
+                         WHERE u.batch_id = bid
+                         GROUP BY k.class_id) e ON e.class_id = a.class_id
+              WHERE a.batch_id = bid) a;
         out := out || format('<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="%s" height="%s" viewBox="0 0 %s %s">'
                              '<text x="%s" y="12" font-size="11" text-anchor="middle">-1</text>'
                              '<text x="%s" y="12" font-size="11" text-anchor="middle">0</text>'
                              '<text x="%s" y="12" font-size="11" text-anchor="middle">1</text>'
                              '<line x1="%s" y1="16" x2="%s" y2="%s" stroke="#999999"/>%s'
                              '<line x1="%s" y1="16" x2="%s" y2="%s" stroke="#000000" stroke-dasharray="4 3"><title>min_agreement %s</title></line>'
-                             '</svg><p>bars: Fleiss kappa per class (green: at least the policy''s min_agreement %s, dashed line); no confidence interval is computed by annqa.agreement_by_class</p>',
+                             '</svg><p>bars: Fleiss kappa per class (green: at least the policy''s min_agreement %s, dashed line); whiskers: its 95%% confidence interval (estimate &#177; 1.96 SE, Fleiss-Nee-Landis SE under H0)</p>',
                              lab + 500, 26 + 22 * n, lab + 500, 26 + 22 * n,
                              lab, lab + 150, lab + 300,
                              lab + 150, lab + 150, 20 + 22 * n, part,

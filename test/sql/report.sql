@@ -105,6 +105,25 @@ SELECT h LIKE '%Gate verdict: <span class="fail">failed</span>%' AS verdict_show
        pg_temp.occ(h, 'audit sample item') AS audit_items
 FROM (SELECT annqa.report_html('rep_ds') AS h) x;
 
+-- agreement by class with its 95 % interval: the estimate of annqa.agreement over the same
+-- yes/no rating is the view's kappa, the interval is estimate +- z(0.975) * SE, and every class
+-- with a defined interval gets one whisker (<path class="ci">) in the chart
+CREATE TEMP TABLE ci AS
+SELECT a.class, a.fleiss_kappa, e.*
+FROM annqa.agreement_by_class a
+JOIN (SELECT k.class_id, (annqa.agreement(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END,
+                                          'fleiss_kappa')).*
+      FROM annqa.unit_rows u JOIN (SELECT DISTINCT class_id, batch_id FROM annqa.agreement_by_class) k ON k.batch_id = u.batch_id
+      GROUP BY k.class_id) e USING (class_id)
+JOIN annqa.batch b ON b.batch_id = a.batch_id AND b.name = 'b1';
+SELECT class, estimate IS NOT DISTINCT FROM fleiss_kappa AS same_kappa,
+       se > 0 AS se_positive,
+       abs(ci_lower - (estimate - 1.959963984540054 * se)) < 1e-12 AND abs(ci_upper - (estimate + 1.959963984540054 * se)) < 1e-12 AS wald_95
+FROM ci ORDER BY class;
+SELECT pg_temp.occ(h, '<path class="ci"') = (SELECT count(*) FROM ci WHERE ci_lower IS NOT NULL) AS one_whisker_per_interval,
+       pg_temp.occ(h, '<path class="ci"') AS whiskers, h LIKE '%95% CI%' AS interval_in_tooltip
+FROM (SELECT annqa.report_html('rep_ds', 'b1') AS h) x;
+
 -- pictures under the overlays (annqa.item_image, annqa.item_image_uri)
 -- media types from the files' first bytes (the JPEG, PNG, GIF and WebP signatures)
 SELECT annqa.image_media_type('\xffd8ffe000104a464946'::bytea) AS jpeg,
