@@ -3,6 +3,7 @@
  *
  *   annqa import coco|cvat|labelstudio FILE --dataset D [--annotator A] [--batch B] [--db CONNINFO]
  *   annqa export coco --dataset D [--release R] [--annotator A] [--db CONNINFO]
+ *   annqa report --dataset D [--batch B] -o FILE|- [--db CONNINFO]
  *   annqa gate --batch B --version V --owner O [--db CONNINFO]
  *
  * COCO files can be larger than the 1 GB limit of a text or jsonb value, so
@@ -13,7 +14,8 @@
  * runs in one transaction: a bad file loads nothing.
  *
  * Exit status: 0 done (gate: passed), 1 the batch did not pass the gate,
- * 2 a bad file or bad arguments (nothing loaded), 3 a database error.
+ * 2 a bad file or bad arguments (nothing loaded; an unknown dataset or batch
+ * too), 3 a database error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +40,7 @@ static const char *usage_text =
 	"usage:\n"
 	"  annqa import coco|cvat|labelstudio FILE --dataset D [--annotator A] [--batch B] [--db CONNINFO]\n"
 	"  annqa export coco --dataset D [--release R] [--annotator A] [--db CONNINFO] > out.json\n"
+	"  annqa report --dataset D [--batch B] -o report.html [--db CONNINFO]\n"
 	"  annqa gate --batch B --version V --owner O [--db CONNINFO]\n"
 	"  annqa --help\n"
 	"\n"
@@ -47,12 +50,16 @@ static const char *usage_text =
 	"         --annotator (COCO only) defaults to the file name without its extension.\n"
 	"export   write a COCO instances file of the dataset's gold (or of --annotator), or of the\n"
 	"         batch of a passed release, to standard output.\n"
+	"report   write annqa.report_html(dataset, batch), one self-contained HTML page, to the\n"
+	"         file of -o (--output); -o - writes it to standard output.  Without --batch: the\n"
+	"         batch of the latest gate decision, else the latest batch.\n"
 	"gate     run CALL annqa.release_gate(batch, version, owner) and print the verdict.\n"
 	"--db     a libpq connection string or URI; default: the PG* environment variables.\n"
 	"\n"
 	"Progress goes to standard error: a bar with objects/s and the time left on a terminal,\n"
 	"plain lines otherwise.  Exit status: 0 done (gate: passed), 1 the gate did not pass,\n"
-	"2 a bad file or bad arguments (nothing is loaded), 3 a database error.\n";
+	"2 a bad file or bad arguments (nothing is loaded; also an unknown dataset or batch),\n"
+	"3 a database error.\n";
 
 static void
 die(int code, const char *fmt,...)
@@ -87,6 +94,7 @@ typedef struct Opts
 	const char *release;
 	const char *version;
 	const char *owner;
+	const char *output;
 } Opts;
 
 static void
@@ -113,6 +121,8 @@ parse_opts(int argc, char **argv, int first, Opts *o, const char **file)
 			slot = &o->version;
 		else if (strcmp(argv[i], "--owner") == 0)
 			slot = &o->owner;
+		else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0)
+			slot = &o->output;
 		else if (strncmp(argv[i], "--", 2) == 0)
 			die(EXIT_BAD_INPUT, "unknown option %s (see annqa --help)", argv[i]);
 		else if (file && !*file)
@@ -128,6 +138,26 @@ parse_opts(int argc, char **argv, int first, Opts *o, const char **file)
 	}
 }
 
+/*
+ * Server notices (a WARNING that stored match rows are stale, say) go to
+ * standard error, each distinct text once: a view read many times by one
+ * statement repeats its warning.
+ */
+static void
+notice_once(void *arg, const char *msg)
+{
+	static char *seen[32];
+	static int	n_seen = 0;
+	int			k;
+
+	for (k = 0; k < n_seen; k++)
+		if (strcmp(seen[k], msg) == 0)
+			return;
+	if (n_seen < 32 && (seen[n_seen] = strdup(msg)) != NULL)
+		n_seen++;
+	fputs(msg, stderr);
+}
+
 static PGconn *
 connect_db(const char *conninfo)
 {
@@ -135,6 +165,7 @@ connect_db(const char *conninfo)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		die(EXIT_DB, "cannot connect to the database: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, notice_once, NULL);
 	return c;
 }
 
@@ -149,7 +180,10 @@ exec_ok(PGconn *c, const char *sql)
 	PQclear(r);
 }
 
-/* Report a failed statement: bad data (SQLSTATE classes 22, 0A, 23) is a bad file. */
+/*
+ * Report a failed statement: bad data (SQLSTATE classes 22, 0A, 23) is a bad
+ * file, and an unknown dataset or batch (42704 undefined_object) a bad argument.
+ */
 static void
 fail_result(PGconn *c, PGresult *r)
 {
@@ -157,7 +191,7 @@ fail_result(PGconn *c, PGresult *r)
 	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
 	int			bad = state && (strncmp(state, "22", 2) == 0 || strncmp(state, "0A", 2) == 0 ||
-								strncmp(state, "23", 2) == 0);
+								strncmp(state, "23", 2) == 0 || strcmp(state, "42704") == 0);
 
 	fprintf(stderr, "annqa: %s\n", msg ? msg : PQerrorMessage(c));
 	if (hint)
@@ -637,6 +671,36 @@ export_coco(Opts *o)
 	return 0;
 }
 
+/* annqa report: the page goes to the file only once the query has succeeded. */
+static int
+report(Opts *o)
+{
+	PGconn	   *c = connect_db(o->db);
+	const char *params[2] = {o->dataset, o->batch};
+	PGresult   *r = PQexecParams(c, "SELECT annqa.report_html($1, $2)", 2, NULL, params, NULL, NULL, 0);
+	const char *page;
+	size_t		len;
+	int			to_stdout = strcmp(o->output, "-") == 0;
+	FILE	   *f;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_result(c, r);
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		die(EXIT_DB, "annqa.report_html returned no page");
+	page = PQgetvalue(r, 0, 0);
+	len = (size_t) PQgetlength(r, 0, 0);
+	f = to_stdout ? stdout : fopen(o->output, "w");
+	if (!f)
+		die(EXIT_BAD_INPUT, "%s: %s", o->output, strerror(errno));
+	if (fwrite(page, 1, len, f) != len || fflush(f) != 0 || (!to_stdout && fclose(f) != 0))
+		die(EXIT_BAD_INPUT, "%s: %s", to_stdout ? "standard output" : o->output, strerror(errno));
+	if (!to_stdout)
+		fprintf(stderr, "annqa: report of dataset %s written to %s (%zu bytes)\n", o->dataset, o->output, len);
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
 static int
 gate(Opts *o)
 {
@@ -700,6 +764,15 @@ main(int argc, char **argv)
 		if (!o.dataset)
 			die(EXIT_BAD_INPUT, "export needs --dataset");
 		return export_coco(&o);
+	}
+	if (strcmp(argv[1], "report") == 0)
+	{
+		parse_opts(argc, argv, 2, &o, NULL);
+		if (!o.dataset)
+			die(EXIT_BAD_INPUT, "report needs --dataset");
+		if (!o.output)
+			die(EXIT_BAD_INPUT, "report needs -o FILE (or -o - for standard output)");
+		return report(&o);
 	}
 	if (strcmp(argv[1], "gate") == 0)
 	{
