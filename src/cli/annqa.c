@@ -500,6 +500,23 @@ import_coco(const char *file, Opts *o)
 		o->annotator = annot;
 	}
 	c = connect_db(o->db);
+	/*
+	 * The staging tables are temporary tables, about twice the size of the
+	 * file; local buffers for them (before the first temporary table of the
+	 * session is touched) keep them off the disk: 8MB by default, here three
+	 * times the file size, at most 1GB, allocated only as they fill.
+	 */
+	{
+		char		sql[96];
+		size_t		kb = m.n / 1024 * 3;
+
+		if (kb > 1024 * 1024)
+			kb = 1024 * 1024;
+		if (kb < 8192)
+			kb = 8192;
+		snprintf(sql, sizeof(sql), "SET temp_buffers = '%zukB'", kb);
+		exec_ok(c, sql);
+	}
 	exec_ok(c, "BEGIN");
 	exec_ok(c, "SET LOCAL client_min_messages = warning");
 	exec_ok(c, "SELECT annqa.coco_staging()");
