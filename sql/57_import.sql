@@ -330,6 +330,11 @@ COMMENT ON FUNCTION annqa.io_coco_ann_problem(jsonb, boolean, int, int) IS
 
 -- The staging tables of a COCO import: one row per object with its position in
 -- its array (pos, 0-based) and, from the CLI, its byte offset in the file (at).
+-- An annotation comes either as JSON (obj), or, from the CLI when it is a box
+-- or a box with polygons that passed the CLI's checks, as typed columns with a
+-- NULL obj: fid, img, cat (the id, image_id, category_id as jsonb prints
+-- them; fid NULL in a results list), the box x, y, bw, bh, crowd, score, area
+-- and the polygons as closed MULTIPOLYGON WKT.
 CREATE FUNCTION annqa.coco_staging() RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET client_min_messages = warning
@@ -337,11 +342,13 @@ AS $$
 BEGIN
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_images (pos bigint, at bigint, obj jsonb);
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_categories (pos bigint, at bigint, obj jsonb);
-    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_annotations (pos bigint, at bigint, obj jsonb);
+    CREATE TEMP TABLE IF NOT EXISTS annqa_coco_annotations (pos bigint, at bigint, obj jsonb,
+        fid text, img text, cat text, x float8, y float8, bw float8, bh float8, crowd boolean, score float8,
+        area float8, wkt text);
     TRUNCATE pg_temp.annqa_coco_images, pg_temp.annqa_coco_categories, pg_temp.annqa_coco_annotations;
 END $$;
 COMMENT ON FUNCTION annqa.coco_staging() IS
-    'create (or empty) the temporary staging tables annqa_coco_images, _categories, _annotations (pos, at, obj jsonb) that annqa.coco_load reads';
+    'create (or empty) the temporary staging tables annqa_coco_images, _categories, _annotations (pos, at, obj jsonb; annotations also the typed columns of the CLI''s fast path) that annqa.coco_load reads';
 
 -- Load what the staging tables hold.  results: the annotations are a COCO
 -- results list (no ids, a score each, images and categories already in the dataset).
@@ -499,7 +506,7 @@ BEGIN
     -- goes through io_coco_ann_problem, which names the problem.
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_rows (
         pos bigint, at bigint, jid jsonb, item_id bigint, class_id bigint, w int, h int, problem text,
-        kind text, bb float8[], seg jsonb, kp jsonb, crowd boolean, score float8, area float8, attrs jsonb);
+        kind text, bb float8[], seg jsonb, kp jsonb, crowd boolean, score float8, area float8, attrs jsonb, wkt text);
     TRUNCATE pg_temp.annqa_coco_rows;
     INSERT INTO annqa_coco_rows
     SELECT y.pos, y.at, y.jid, im.item_id, cm.class_id, im.w, im.h,
@@ -551,11 +558,28 @@ BEGIN
                        a.obj->'id' AS jid, a.obj->'image_id' AS jimg, a.obj->'category_id' AS jcat, a.obj->'bbox' AS bbj,
                        a.obj->'segmentation' AS seg, jsonb_typeof(a.obj->'segmentation') AS segt, a.obj->'keypoints' AS kp,
                        a.obj->'score' AS sc, a.obj->'iscrowd' AS cr, a.obj->'area' AS ar, a.obj->'attributes' AS att
-                FROM pg_temp.annqa_coco_annotations a OFFSET 0) x
+                FROM pg_temp.annqa_coco_annotations a WHERE a.obj IS NOT NULL OFFSET 0) x
           OFFSET 0) y
     LEFT JOIN annqa_coco_imap im ON im.fid = y.kimg
     LEFT JOIN annqa_coco_cmap cm ON cm.fid = y.kcat;
     GET DIAGNOSTICS n_total = ROW_COUNT;
+    -- the annotations the CLI sent typed: only the ids are left to check
+    -- (the messages are those of io_coco_ann_problem and the category check)
+    INSERT INTO annqa_coco_rows (pos, at, jid, item_id, class_id, w, h, problem, kind, bb, crowd, score, area, wkt)
+    SELECT a.pos, a.at, a.fid::jsonb, im.item_id, cm.class_id, im.w, im.h,
+           CASE WHEN im.item_id IS NULL THEN format('image_id %s is not %s', a.img,
+                                                    CASE WHEN results THEN 'an image of the dataset' ELSE 'in "images"' END)
+                WHEN cm.class_id IS NULL THEN format('category_id %s is not %s', a.cat,
+                                                     CASE WHEN results THEN 'a category of the dataset' ELSE 'in "categories"' END)
+           END,
+           CASE WHEN a.wkt IS NULL THEN 'box' ELSE 'polygon' END,
+           ARRAY[a.x, a.y, a.bw, a.bh], a.crowd, a.score, a.area, a.wkt
+    FROM pg_temp.annqa_coco_annotations a
+    LEFT JOIN annqa_coco_imap im ON im.fid = a.img
+    LEFT JOIN annqa_coco_cmap cm ON cm.fid = a.cat
+    WHERE a.obj IS NULL;
+    GET DIAGNOSTICS n_problem = ROW_COUNT;
+    n_total := n_total + n_problem;
 
     RAISE DEBUG 'annqa.import_coco: step %, %', 'annotations: clashing ids', clock_timestamp();
     TRUNCATE annqa_coco_problems;
@@ -637,7 +661,8 @@ BEGIN
     FROM (SELECT r.item_id, r.class_id, r.kind,
                  CASE WHEN r.bb IS NOT NULL THEN annqa.xywh(r.bb[1], r.bb[2], r.bb[3], r.bb[4]) END AS bbox,
                  CASE WHEN jsonb_typeof(r.seg) = 'object' THEN annqa.rle_from_coco(r.seg, r.h, r.w) END AS mask,
-                 CASE WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
+                 CASE WHEN r.wkt IS NOT NULL THEN annqa.io_geometry(r.wkt)
+                      WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
                  CASE WHEN r.kp IS NOT NULL THEN annqa.io_float8s(r.kp) END AS kp,
                  r.crowd, r.score, r.area, coalesce(r.attrs, '{}') AS attrs,
                  CASE WHEN results THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
