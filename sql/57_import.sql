@@ -359,7 +359,7 @@ COMMENT ON FUNCTION annqa.coco_staging() IS
 --     that also joins the image and category maps and checks the common
 --     shapes (a box, with or without a polygon list or an RLE mask) with
 --     plain SQL; only an unusual object goes through io_coco_ann_problem;
---   * clashing ids are found with one hash aggregate, not a sort;
+--   * clashing ids are found with one hash aggregate (ids as bigint), not a sort;
 --   * the annotation rows are inserted with one INSERT ... SELECT (see
 --     io_coco_insert_bulk for how a big load avoids a foreign-key trigger per row);
 --   * work_mem is raised (for this call only) to at least 128MB for the hash joins.
@@ -384,6 +384,7 @@ DECLARE
     rec record;
     old_work_mem text := current_setting('work_mem');
     bulk_rows bigint := coalesce(nullif(current_setting('annqa.coco_bulk_rows', true), '')::bigint, 100000);
+    has_items boolean;
 BEGIN
     PERFORM annqa.io_check_on_error(on_error);
     IF pg_size_bytes(old_work_mem) < pg_size_bytes('128MB') THEN
@@ -392,6 +393,8 @@ BEGIN
     ds := annqa.io_dataset(dataset);
     bt := annqa.io_batch(ds, batch);
     ann := annqa.io_annotator(annotator, CASE WHEN results THEN 'model' ELSE 'human' END);
+    -- a new dataset has no item whose size an image could contradict
+    has_items := EXISTS (SELECT 1 FROM annqa.item it WHERE it.dataset_id = ds);
 
     RAISE DEBUG 'annqa.import_coco: step %, %', 'images and categories: checks', clock_timestamp();
     -- images: checks, then clashing ids and file names (one hash aggregate each)
@@ -409,8 +412,8 @@ BEGIN
                  OR (i.obj->>'height')::bigint > 2147483647 THEN 'width or height is not positive'
             WHEN di.n > 1 THEN format('image id %s appears %s times', i.obj->'id', di.n)
             WHEN dn.n > 1 THEN format('file_name %s appears twice', i.obj->'file_name')
-            WHEN EXISTS (SELECT 1 FROM annqa.item it WHERE it.dataset_id = ds AND it.uri = i.obj->>'file_name'
-                         AND (it.width <> (i.obj->>'width')::int OR it.height <> (i.obj->>'height')::int))
+            WHEN has_items AND EXISTS (SELECT 1 FROM annqa.item it WHERE it.dataset_id = ds AND it.uri = i.obj->>'file_name'
+                                       AND (it.width <> (i.obj->>'width')::int OR it.height <> (i.obj->>'height')::int))
                  THEN format('image %s has another size in the dataset', i.obj->'file_name')
         END AS problem
         FROM pg_temp.annqa_coco_images i
@@ -506,9 +509,10 @@ BEGIN
     -- goes through io_coco_ann_problem, which names the problem.
     CREATE TEMP TABLE IF NOT EXISTS annqa_coco_rows (
         pos bigint, at bigint, jid jsonb, item_id bigint, class_id bigint, w int, h int, problem text,
-        kind text, bb float8[], seg jsonb, kp jsonb, crowd boolean, score float8, area float8, attrs jsonb, wkt text);
+        kind text, bb float8[], seg jsonb, kp jsonb, crowd boolean, score float8, area float8, attrs jsonb, wkt text,
+        idn bigint);
     TRUNCATE pg_temp.annqa_coco_rows;
-    INSERT INTO annqa_coco_rows
+    INSERT INTO annqa_coco_rows (pos, at, jid, item_id, class_id, w, h, problem, kind, bb, seg, kp, crowd, score, area, attrs, idn)
     SELECT y.pos, y.at, y.jid, im.item_id, cm.class_id, im.w, im.h,
            coalesce(
                CASE WHEN y.isobj AND im.w IS NOT NULL AND cm.class_id IS NOT NULL AND (results OR y.id_ok) AND y.bb_ok
@@ -536,7 +540,9 @@ BEGIN
            coalesce(y.cr IN ('1', 'true'), false),
            CASE WHEN jsonb_typeof(y.sc) = 'number' THEN y.sc::float8 END,
            CASE WHEN jsonb_typeof(y.ar) = 'number' THEN y.ar::float8 END,
-           CASE WHEN jsonb_typeof(y.att) = 'object' THEN y.att END
+           CASE WHEN jsonb_typeof(y.att) = 'object' THEN y.att END,
+           -- an integral id as bigint (io_is_int: below 9e15), for the clashing ids
+           CASE WHEN y.id_ok THEN (y.jid::numeric)::bigint WHEN annqa.io_is_int(y.jid) THEN ((y.jid::text)::numeric)::bigint END
     FROM (SELECT x.*,
                  CASE WHEN jsonb_typeof(x.jid) = 'number' THEN scale(x.jid::numeric) = 0 AND abs(x.jid::numeric) < 1e15 ELSE false END AS id_ok,
                  CASE WHEN jsonb_typeof(x.jimg) = 'number' AND scale(x.jimg::numeric) = 0 AND abs(x.jimg::numeric) < 1e15 THEN x.jimg::text
@@ -565,7 +571,7 @@ BEGIN
     GET DIAGNOSTICS n_total = ROW_COUNT;
     -- the annotations the CLI sent typed: only the ids are left to check
     -- (the messages are those of io_coco_ann_problem and the category check)
-    INSERT INTO annqa_coco_rows (pos, at, jid, item_id, class_id, w, h, problem, kind, bb, crowd, score, area, wkt)
+    INSERT INTO annqa_coco_rows (pos, at, jid, item_id, class_id, w, h, problem, kind, bb, crowd, score, area, wkt, idn)
     SELECT a.pos, a.at, a.fid::jsonb, im.item_id, cm.class_id, im.w, im.h,
            CASE WHEN im.item_id IS NULL THEN format('image_id %s is not %s', a.img,
                                                     CASE WHEN results THEN 'an image of the dataset' ELSE 'in "images"' END)
@@ -573,7 +579,7 @@ BEGIN
                                                      CASE WHEN results THEN 'a category of the dataset' ELSE 'in "categories"' END)
            END,
            CASE WHEN a.wkt IS NULL THEN 'box' ELSE 'polygon' END,
-           ARRAY[a.x, a.y, a.bw, a.bh], a.crowd, a.score, a.area, a.wkt
+           ARRAY[a.x, a.y, a.bw, a.bh], a.crowd, a.score, a.area, a.wkt, a.fid::bigint
     FROM pg_temp.annqa_coco_annotations a
     LEFT JOIN annqa_coco_imap im ON im.fid = a.img
     LEFT JOIN annqa_coco_cmap cm ON cm.fid = a.cat
@@ -589,7 +595,8 @@ BEGIN
         INSERT INTO annqa_coco_problems
         SELECT 'annotations', r.pos, r.at, r.jid #>> '{}', format('annotation id %s appears %s times', r.jid, d.n)
         FROM pg_temp.annqa_coco_rows r
-        JOIN (SELECT x.jid, count(*) AS n FROM pg_temp.annqa_coco_rows x GROUP BY 1 HAVING count(*) > 1) d ON d.jid = r.jid
+        JOIN (SELECT x.idn, count(*) AS n FROM pg_temp.annqa_coco_rows x WHERE x.idn IS NOT NULL
+              GROUP BY 1 HAVING count(*) > 1) d ON d.idn = r.idn
         WHERE r.problem IS NULL;
     END IF;
     SELECT count(*) INTO n_problem FROM annqa_coco_problems;
@@ -736,14 +743,36 @@ BEGIN
     EXCEPTION WHEN object_in_use OR insufficient_privilege THEN
         RETURN annqa.io_coco_insert(p_annotator, results, NULL);
     END;
-    n := annqa.io_coco_insert(p_annotator, results, NULL);
+    -- 3. the SHARE ROW EXCLUSIVE lock keeps other writers out: when the
+    -- annotator has no annotation yet, nothing can conflict, and a plain
+    -- INSERT saves the speculative insertion of ON CONFLICT (an index probe and
+    -- a WAL record per row).  The same rows as io_coco_insert: keep in step.
+    IF NOT EXISTS (SELECT 1 FROM annqa.annotation a WHERE a.annotator_id = p_annotator) THEN
+        INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, mask, polygon, keypoints,
+                                      is_crowd, score, area, attributes, source_ref)
+        SELECT g.item_id, p_annotator, g.class_id, g.kind,
+               coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly)),
+               g.mask, g.poly, g.kp, g.crowd, g.score, g.area, g.attrs, g.ref
+        FROM (SELECT r.item_id, r.class_id, r.kind,
+                     CASE WHEN r.bb IS NOT NULL THEN annqa.xywh(r.bb[1], r.bb[2], r.bb[3], r.bb[4]) END AS bbox,
+                     CASE WHEN jsonb_typeof(r.seg) = 'object' THEN annqa.rle_from_coco(r.seg, r.h, r.w) END AS mask,
+                     CASE WHEN r.wkt IS NOT NULL THEN annqa.io_geometry(r.wkt)
+                          WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
+                     CASE WHEN r.kp IS NOT NULL THEN annqa.io_float8s(r.kp) END AS kp,
+                     r.crowd, r.score, r.area, coalesce(r.attrs, '{}') AS attrs,
+                     CASE WHEN results THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
+              FROM pg_temp.annqa_coco_rows r) g;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        n := annqa.io_coco_insert(p_annotator, results, NULL);
+    END IF;
     FOREACH t IN ARRAY coalesce(trig, '{}') LOOP
         EXECUTE format('ALTER TABLE annqa.annotation ENABLE TRIGGER %I', t);
     END LOOP;
     RETURN n;
 END $$;
 COMMENT ON FUNCTION annqa.io_coco_insert_bulk(bigint, boolean) IS
-    'importer helper: insert staged COCO annotations with the foreign keys checked set-based (referenced rows locked FOR KEY SHARE) and annotation''s foreign-key check triggers disabled inside the transaction only; superusers only, else the plain insert';
+    'importer helper: insert staged COCO annotations with the foreign keys checked set-based (referenced rows locked FOR KEY SHARE) and annotation''s foreign-key check triggers disabled inside the transaction only (a plain INSERT, without ON CONFLICT, when the annotator has no annotation yet); superusers only, else the plain insert';
 
 CREATE FUNCTION annqa.import_coco(dataset text, annotator text, coco jsonb, batch text DEFAULT NULL,
                                   on_error text DEFAULT 'raise')

@@ -849,7 +849,7 @@ import_coco(const char *file, Opts *o)
 		if (kb < 8192)
 			kb = 8192;
 		snprintf(sql, sizeof(sql), "SET temp_buffers = '%zukB'", kb);
-		exec_ok(c, sql);
+		PQclear(PQexec(c, sql));	/* only a hint: refused once the session has used temporary tables */
 	}
 	exec_ok(c, "BEGIN");
 	exec_ok(c, "SET LOCAL client_min_messages = warning");
