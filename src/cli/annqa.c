@@ -10,8 +10,10 @@
  * the loader scans the file itself: it finds the objects of "images",
  * "categories" and "annotations" (or of a results list), checks each with
  * cJSON, and streams them with COPY into the staging tables of
- * annqa.coco_staging(); annqa.coco_load() then finishes the import.  All of it
- * runs in one transaction: a bad file loads nothing.
+ * annqa.coco_staging(); annqa.coco_load() then finishes the import.  An
+ * annotation that is a box, or a box with polygons, is checked here and sent
+ * as typed columns instead of JSON (see fast_annotation).  All of it runs in
+ * one transaction: a bad file loads nothing.
  *
  * Exit status: 0 done (gate: passed), 1 the batch did not pass the gate,
  * 2 a bad file or bad arguments (nothing loaded; an unknown dataset or batch

@@ -180,6 +180,10 @@ my $h_a = IPC::Run::start([ 'psql', '-X', '-At', '-d', $db ], '<', \$in_a, '>', 
 my $deadline = time + 60;
 while ($out_a !~ /A-\d+/ && time < $deadline) { $h_a->pump_nb; select(undef, undef, undef, 0.05); }
 like($out_a, qr/A-4/, 'session A bulk-loaded a results list inside its open transaction');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_locks WHERE relation = 'annqa.annotation'::regclass
+	AND mode = 'ShareRowExclusiveLock' AND granted AND pid <> pg_backend_pid()}), '1',
+	'the bulk path ran: session A holds the SHARE ROW EXCLUSIVE lock of its ALTER TABLE on annotation');
+is(trigger_state(), '6/6', 'other sessions see the check triggers enabled while A is open');
 is($node->safe_psql('postgres', "SET statement_timeout = '10s'; SELECT count(*) FROM annqa.annotation n JOIN annqa.annotator a USING (annotator_id)
 	JOIN annqa.item i USING (item_id) JOIN annqa.dataset d USING (dataset_id) WHERE d.name = 'lock' AND a.name = 'det'"), '0',
 	'a reader does not wait, and sees none of the rows before A commits');
