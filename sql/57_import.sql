@@ -615,8 +615,13 @@ BEGIN
     INTO problems FROM annqa_coco_problems p;
 
     RAISE DEBUG 'annqa.import_coco: step %, %', 'annotations: insert', clock_timestamp();
-    -- annotations: one statement; a value the type constructors reject (a bad
-    -- RLE string) is then looked for object by object to name it
+    -- annotations: one statement.  When a type constructor rejects a value (a
+    -- bad RLE string), the objects that have such a value -- a mask, polygons,
+    -- keypoints, or a box beyond 1e300 -- are inserted one by one to name the
+    -- bad ones (the first one raises; with on_error => 'skip' each is listed),
+    -- and the rest in one statement again (ON CONFLICT skips those already in).
+    -- Any other object cannot fail, so a big file with one bad mask costs one
+    -- subtransaction per risky object, not per object.
     BEGIN
         IF n_total >= bulk_rows THEN
             n_ann := annqa.io_coco_insert_bulk(ann, results);
@@ -626,7 +631,11 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         n_ann := 0;
         CREATE INDEX IF NOT EXISTS annqa_coco_rows_pos ON pg_temp.annqa_coco_rows (pos);
-        FOR rec IN SELECT r.pos, r.at, r.jid FROM pg_temp.annqa_coco_rows r ORDER BY r.pos LOOP
+        FOR rec IN SELECT r.pos, r.at, r.jid FROM pg_temp.annqa_coco_rows r
+                   WHERE NOT (r.kind = 'box' AND r.seg IS NULL AND r.kp IS NULL AND r.wkt IS NULL
+                              AND abs(r.bb[1]) < 1e300 AND abs(r.bb[2]) < 1e300 AND r.bb[3] < 1e300 AND r.bb[4] < 1e300)
+                      OR r.bb IS NULL
+                   ORDER BY r.pos LOOP
             BEGIN
                 n_ann := n_ann + annqa.io_coco_insert(ann, results, rec.pos);
             EXCEPTION WHEN OTHERS THEN
@@ -638,9 +647,15 @@ BEGIN
                 n_bad := n_bad + 1;
                 problems := problems || jsonb_build_array(jsonb_build_object(
                     'at', format('annotations[%s]', rec.pos) || coalesce(' at byte ' || rec.at, ''), 'id', rec.jid #>> '{}', 'problem', SQLERRM));
+                DELETE FROM pg_temp.annqa_coco_rows r WHERE r.pos = rec.pos;
             END;
         END LOOP;
         DROP INDEX pg_temp.annqa_coco_rows_pos;
+        IF n_total >= bulk_rows THEN
+            n_ann := n_ann + annqa.io_coco_insert_bulk(ann, results);
+        ELSE
+            n_ann := n_ann + annqa.io_coco_insert(ann, results, NULL);
+        END IF;
     END;
     RAISE DEBUG 'annqa.import_coco: step %, %', 'done', clock_timestamp();
     PERFORM set_config('work_mem', old_work_mem, true);
