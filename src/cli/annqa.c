@@ -3,17 +3,21 @@
  *
  *   annqa import coco|cvat|labelstudio FILE --dataset D [--annotator A] [--batch B] [--db CONNINFO]
  *   annqa export coco --dataset D [--release R] [--annotator A] [--db CONNINFO]
+ *   annqa report --dataset D [--batch B] -o FILE|- [--db CONNINFO]
  *   annqa gate --batch B --version V --owner O [--db CONNINFO]
  *
  * COCO files can be larger than the 1 GB limit of a text or jsonb value, so
  * the loader scans the file itself: it finds the objects of "images",
  * "categories" and "annotations" (or of a results list), checks each with
  * cJSON, and streams them with COPY into the staging tables of
- * annqa.coco_staging(); annqa.coco_load() then finishes the import.  All of it
- * runs in one transaction: a bad file loads nothing.
+ * annqa.coco_staging(); annqa.coco_load() then finishes the import.  An
+ * annotation that is a box, or a box with polygons, is checked here and sent
+ * as typed columns instead of JSON (see fast_annotation).  All of it runs in
+ * one transaction: a bad file loads nothing.
  *
  * Exit status: 0 done (gate: passed), 1 the batch did not pass the gate,
- * 2 a bad file or bad arguments (nothing loaded), 3 a database error.
+ * 2 a bad file or bad arguments (nothing loaded; an unknown dataset or batch
+ * too), 3 a database error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +42,7 @@ static const char *usage_text =
 	"usage:\n"
 	"  annqa import coco|cvat|labelstudio FILE --dataset D [--annotator A] [--batch B] [--db CONNINFO]\n"
 	"  annqa export coco --dataset D [--release R] [--annotator A] [--db CONNINFO] > out.json\n"
+	"  annqa report --dataset D [--batch B] -o report.html [--db CONNINFO]\n"
 	"  annqa gate --batch B --version V --owner O [--db CONNINFO]\n"
 	"  annqa --help\n"
 	"\n"
@@ -47,12 +52,16 @@ static const char *usage_text =
 	"         --annotator (COCO only) defaults to the file name without its extension.\n"
 	"export   write a COCO instances file of the dataset's gold (or of --annotator), or of the\n"
 	"         batch of a passed release, to standard output.\n"
+	"report   write annqa.report_html(dataset, batch), one self-contained HTML page, to the\n"
+	"         file of -o (--output); -o - writes it to standard output.  Without --batch: the\n"
+	"         batch of the latest gate decision, else the latest batch.\n"
 	"gate     run CALL annqa.release_gate(batch, version, owner) and print the verdict.\n"
 	"--db     a libpq connection string or URI; default: the PG* environment variables.\n"
 	"\n"
 	"Progress goes to standard error: a bar with objects/s and the time left on a terminal,\n"
 	"plain lines otherwise.  Exit status: 0 done (gate: passed), 1 the gate did not pass,\n"
-	"2 a bad file or bad arguments (nothing is loaded), 3 a database error.\n";
+	"2 a bad file or bad arguments (nothing is loaded; also an unknown dataset or batch),\n"
+	"3 a database error.\n";
 
 static void
 die(int code, const char *fmt,...)
@@ -87,6 +96,7 @@ typedef struct Opts
 	const char *release;
 	const char *version;
 	const char *owner;
+	const char *output;
 } Opts;
 
 static void
@@ -113,6 +123,8 @@ parse_opts(int argc, char **argv, int first, Opts *o, const char **file)
 			slot = &o->version;
 		else if (strcmp(argv[i], "--owner") == 0)
 			slot = &o->owner;
+		else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0)
+			slot = &o->output;
 		else if (strncmp(argv[i], "--", 2) == 0)
 			die(EXIT_BAD_INPUT, "unknown option %s (see annqa --help)", argv[i]);
 		else if (file && !*file)
@@ -128,6 +140,26 @@ parse_opts(int argc, char **argv, int first, Opts *o, const char **file)
 	}
 }
 
+/*
+ * Server notices (a WARNING that stored match rows are stale, say) go to
+ * standard error, each distinct text once: a view read many times by one
+ * statement repeats its warning.
+ */
+static void
+notice_once(void *arg, const char *msg)
+{
+	static char *seen[32];
+	static int	n_seen = 0;
+	int			k;
+
+	for (k = 0; k < n_seen; k++)
+		if (strcmp(seen[k], msg) == 0)
+			return;
+	if (n_seen < 32 && (seen[n_seen] = strdup(msg)) != NULL)
+		n_seen++;
+	fputs(msg, stderr);
+}
+
 static PGconn *
 connect_db(const char *conninfo)
 {
@@ -135,6 +167,7 @@ connect_db(const char *conninfo)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		die(EXIT_DB, "cannot connect to the database: %s", PQerrorMessage(c));
+	PQsetNoticeProcessor(c, notice_once, NULL);
 	return c;
 }
 
@@ -149,7 +182,10 @@ exec_ok(PGconn *c, const char *sql)
 	PQclear(r);
 }
 
-/* Report a failed statement: bad data (SQLSTATE classes 22, 0A, 23) is a bad file. */
+/*
+ * Report a failed statement: bad data (SQLSTATE classes 22, 0A, 23) is a bad
+ * file, and an unknown dataset or batch (42704 undefined_object) a bad argument.
+ */
 static void
 fail_result(PGconn *c, PGresult *r)
 {
@@ -157,7 +193,7 @@ fail_result(PGconn *c, PGresult *r)
 	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
 	int			bad = state && (strncmp(state, "22", 2) == 0 || strncmp(state, "0A", 2) == 0 ||
-								strncmp(state, "23", 2) == 0);
+								strncmp(state, "23", 2) == 0 || strcmp(state, "42704") == 0);
 
 	fprintf(stderr, "annqa: %s\n", msg ? msg : PQerrorMessage(c));
 	if (hint)
@@ -315,16 +351,340 @@ flush_copy(PGconn *c, Buf *b)
 	b->len = 0;
 }
 
-/* Stream the elements of the array starting at sc->i into table. */
+/* ---------------------------------------------------------------- the typed fast path of annotations */
+
+/*
+ * An annotation in one of the common shapes -- a box, or a box with a polygon
+ * list -- is checked here and sent as typed columns (ids, box, polygon WKT,
+ * ...) without its JSON, so the server does not parse it again and
+ * coco_load only has to join its ids.  Anything else is sent as JSON and
+ * checked by coco_load in SQL, which names the problem.  The test is strict:
+ * a fast object is one the SQL checks accept, with the same values:
+ *   - member names without escapes, and none of the names below twice (jsonb
+ *     keeps the last of duplicate names);
+ *   - "id" (not in results), "image_id", "category_id": integer literals of at
+ *     most 15 digits, exactly the text jsonb prints for them;
+ *   - "bbox": 4 plain numbers, width and height not negative;
+ *   - "segmentation": absent, null, [] or a list of polygons of plain numbers,
+ *     each with an even count >= 6 (sent as closed MULTIPOLYGON WKT);
+ *   - "score": absent (instances) or a plain number in [0, 1] (results);
+ *   - "iscrowd": absent, 0, 1, true or false; "area": absent or a plain number >= 0;
+ *   - no "keypoints" and no "attributes".
+ * A plain number is -?(0|[1-9][0-9]*)(.[0-9]+)? of at most 40 characters and
+ * not a negative zero: no exponent, so float8 input reads it without overflow,
+ * to the same double as the SQL path's jsonb -> float8 (jsonb reads -0 as 0).
+ */
+typedef struct Tok
+{
+	const char *p;
+	size_t		n;
+} Tok;
+
+enum
+{
+	K_ID, K_IMAGE, K_CAT, K_BBOX, K_SEG, K_KP, K_SCORE, K_CROWD, K_AREA, K_ATTR, K_N
+};
+static const char *const fast_keys[K_N] = {"id", "image_id", "category_id", "bbox", "segmentation",
+"keypoints", "score", "iscrowd", "area", "attributes"};
+
+static int
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+static int
+plain_number(Tok t)
+{
+	size_t		i = 0,
+				d;
+
+	if (t.n == 0 || t.n > 40)
+		return 0;
+	if (t.p[i] == '-')
+		i++;
+	if (i >= t.n)
+		return 0;
+	if (t.p[i] == '0')
+		i++;
+	else if (t.p[i] >= '1' && t.p[i] <= '9')
+		while (i < t.n && t.p[i] >= '0' && t.p[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < t.n && t.p[i] == '.')
+	{
+		d = ++i;
+		while (i < t.n && t.p[i] >= '0' && t.p[i] <= '9')
+			i++;
+		if (i == d)
+			return 0;
+	}
+	if (i != t.n)
+		return 0;
+	/* a negative zero: jsonb's numeric has none (it reads -0 as 0), float8 has */
+	if (t.p[0] == '-')
+	{
+		for (i = 1; i < t.n; i++)
+			if (t.p[i] != '0' && t.p[i] != '.')
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+int_token(Tok t)
+{
+	if (!plain_number(t) || memchr(t.p, '.', t.n))
+		return 0;
+	return t.n - (t.p[0] == '-') <= 15;
+}
+
+static int
+tok_is(Tok t, const char *lit)
+{
+	return t.n == strlen(lit) && memcmp(t.p, lit, t.n) == 0;
+}
+
+/* The values of the members named in fast_keys; 0 when the object is not plain. */
+static int
+fast_members(const char *s, size_t n, Tok *v)
+{
+	Scan		sc = {s, n, 0, "(object)"};
+	int			k;
+
+	memset(v, 0, sizeof(Tok) * K_N);
+	skip_ws(&sc);
+	if (sc.i >= n || s[sc.i] != '{')
+		return 0;
+	sc.i++;
+	skip_ws(&sc);
+	if (sc.i < n && s[sc.i] == '}')
+		return 1;
+	for (;;)
+	{
+		size_t		kstart,
+					klen,
+					vstart;
+
+		skip_ws(&sc);
+		if (sc.i >= n || s[sc.i] != '"')
+			return 0;
+		kstart = ++sc.i;
+		while (sc.i < n && s[sc.i] != '"')
+		{
+			if (s[sc.i] == '\\')
+				return 0;
+			sc.i++;
+		}
+		if (sc.i >= n)
+			return 0;
+		klen = sc.i - kstart;
+		sc.i++;
+		skip_ws(&sc);
+		if (sc.i >= n || s[sc.i] != ':')
+			return 0;
+		sc.i++;
+		skip_ws(&sc);
+		vstart = sc.i;
+		skip_value(&sc);
+		for (k = 0; k < K_N; k++)
+			if (klen == strlen(fast_keys[k]) && memcmp(s + kstart, fast_keys[k], klen) == 0)
+			{
+				if (v[k].p)
+					return 0;	/* a duplicate name */
+				v[k].p = s + vstart;
+				v[k].n = sc.i - vstart;
+			}
+		skip_ws(&sc);
+		if (sc.i < n && s[sc.i] == ',')
+		{
+			sc.i++;
+			continue;
+		}
+		return sc.i < n && s[sc.i] == '}';
+	}
+}
+
+/*
+ * An array of plain numbers at s[*i]: returns how many (-1 when it is not
+ * one); the first nfirst tokens go to first; with wkt, appends the numbers as
+ * "x y,x y,..." pairs.
+ */
+static long
+num_array(const char *s, size_t n, size_t *i, Tok *first, int nfirst, Buf *wkt)
+{
+	long		count = 0;
+
+	while (*i < n && is_blank(s[*i]))
+		(*i)++;
+	if (*i >= n || s[*i] != '[')
+		return -1;
+	(*i)++;
+	for (;;)
+	{
+		Tok			t;
+
+		while (*i < n && is_blank(s[*i]))
+			(*i)++;
+		t.p = s + *i;
+		while (*i < n && (s[*i] == '-' || s[*i] == '.' || (s[*i] >= '0' && s[*i] <= '9')))
+			(*i)++;
+		t.n = (size_t) (s + *i - t.p);
+		if (!plain_number(t))
+			return -1;
+		if (count < nfirst)
+			first[count] = t;
+		if (wkt)
+		{
+			if (count > 0)
+				buf_put(wkt, count % 2 ? " " : ",", 1);
+			buf_put(wkt, t.p, t.n);
+		}
+		count++;
+		while (*i < n && is_blank(s[*i]))
+			(*i)++;
+		if (*i < n && s[*i] == ',')
+		{
+			(*i)++;
+			continue;
+		}
+		if (*i < n && s[*i] == ']')
+		{
+			(*i)++;
+			return count;
+		}
+		return -1;
+	}
+}
+
+/* A COCO polygon list as closed MULTIPOLYGON WKT (*empty for null or []); 0 when not plain. */
+static int
+poly_wkt(Tok seg, Buf *wkt, int *empty)
+{
+	size_t		i = 0;
+	int			parts = 0;
+
+	*empty = 0;
+	if (tok_is(seg, "null"))
+	{
+		*empty = 1;
+		return 1;
+	}
+	if (seg.n == 0 || seg.p[0] != '[')
+		return 0;
+	i = 1;
+	while (i < seg.n && is_blank(seg.p[i]))
+		i++;
+	if (i < seg.n && seg.p[i] == ']')
+	{
+		*empty = 1;
+		return i + 1 == seg.n;
+	}
+	buf_put(wkt, "MULTIPOLYGON(", 13);
+	for (;;)
+	{
+		Tok			xy[2];
+		long		count;
+
+		buf_put(wkt, parts ? ",((" : "((", parts ? 3 : 2);
+		count = num_array(seg.p, seg.n, &i, xy, 2, wkt);
+		if (count < 6 || count % 2 != 0)
+			return 0;
+		buf_put(wkt, ",", 1);
+		buf_put(wkt, xy[0].p, xy[0].n);
+		buf_put(wkt, " ", 1);
+		buf_put(wkt, xy[1].p, xy[1].n);
+		buf_put(wkt, "))", 2);
+		parts++;
+		while (i < seg.n && is_blank(seg.p[i]))
+			i++;
+		if (i < seg.n && seg.p[i] == ',')
+		{
+			i++;
+			continue;
+		}
+		if (i < seg.n && seg.p[i] == ']')
+			break;
+		return 0;
+	}
+	buf_put(wkt, ")", 1);
+	return i + 1 == seg.n;
+}
+
+/*
+ * Append the typed columns of a fast annotation (fid .. wkt, each after a tab)
+ * to b; 0 (and b unchanged) when the object is not fast.
+ */
+static int
+fast_annotation(const char *s, size_t n, int results, Buf *b)
+{
+	Tok			v[K_N],
+				box[4];
+	size_t		i = 0;
+	int			empty = 1;
+	Buf			wkt = {0};
+
+	if (!fast_members(s, n, v))
+		return 0;
+	if ((!results && !int_token(v[K_ID])) || !int_token(v[K_IMAGE]) || !int_token(v[K_CAT]))
+		return 0;
+	if (v[K_KP].p || v[K_ATTR].p)
+		return 0;
+	if (!v[K_BBOX].p || num_array(v[K_BBOX].p, v[K_BBOX].n, &i, box, 4, NULL) != 4 || i != v[K_BBOX].n
+		|| box[2].p[0] == '-' || box[3].p[0] == '-')
+		return 0;
+	if (results ? !(v[K_SCORE].p && plain_number(v[K_SCORE]) && v[K_SCORE].p[0] != '-' && strtod(v[K_SCORE].p, NULL) <= 1.0)
+		: v[K_SCORE].p != NULL)
+		return 0;
+	if (v[K_CROWD].p && !tok_is(v[K_CROWD], "0") && !tok_is(v[K_CROWD], "1") && !tok_is(v[K_CROWD], "true")
+		&& !tok_is(v[K_CROWD], "false"))
+		return 0;
+	if (v[K_AREA].p && (!plain_number(v[K_AREA]) || v[K_AREA].p[0] == '-'))
+		return 0;
+	if (v[K_SEG].p && !poly_wkt(v[K_SEG], &wkt, &empty))
+	{
+		free(wkt.p);
+		return 0;
+	}
+#define PUT_TOK(t) do { buf_put(b, "\t", 1); if ((t).p) buf_put(b, (t).p, (t).n); else buf_put(b, "\\N", 2); } while (0)
+	if (results)
+		buf_put(b, "\t\\N", 3);
+	else
+		PUT_TOK(v[K_ID]);
+	PUT_TOK(v[K_IMAGE]);
+	PUT_TOK(v[K_CAT]);
+	for (int k = 0; k < 4; k++)
+		PUT_TOK(box[k]);
+	buf_put(b, v[K_CROWD].p && (tok_is(v[K_CROWD], "1") || tok_is(v[K_CROWD], "true")) ? "\tt" : "\tf", 2);
+	PUT_TOK(v[K_SCORE]);
+	PUT_TOK(v[K_AREA]);
+	buf_put(b, "\t", 1);
+	if (empty)
+		buf_put(b, "\\N", 2);
+	else
+		buf_put(b, wkt.p, wkt.len);
+#undef PUT_TOK
+	free(wkt.p);
+	return 1;
+}
+
+/*
+ * Stream the elements of the array starting at sc->i into table; ann: 0 for
+ * images and categories, 1 for the annotations of an instances file, 2 for a
+ * results list (annotations get the typed columns of the fast path).
+ */
 static void
-copy_array(PGconn *c, Scan *sc, const char *table, Progress *pg)
+copy_array(PGconn *c, Scan *sc, const char *table, Progress *pg, int ann)
 {
 	char		sql[256];
 	PGresult   *r;
 	Buf			b = {0};
 	long long	pos = 0;
 
-	snprintf(sql, sizeof(sql), "COPY pg_temp.%s (pos, at, obj) FROM STDIN", table);
+	snprintf(sql, sizeof(sql), "COPY pg_temp.%s (pos, at, obj%s) FROM STDIN", table,
+			 ann ? ", fid, img, cat, x, y, bw, bh, crowd, score, area, wkt" : "");
 	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN)
 		fail_result(c, r);
@@ -359,6 +719,13 @@ copy_array(PGconn *c, Scan *sc, const char *table, Progress *pg)
 			cJSON_Delete(obj);
 			k = (size_t) snprintf(head, sizeof(head), "%lld\t%zu\t", pos, start);
 			buf_put(&b, head, k);
+			if (ann)
+			{
+				buf_put(&b, "\\N", 2);
+				if (fast_annotation(sc->s + start, sc->i - start, ann == 2, &b))
+					goto row_done;
+				b.len -= 2;		/* not fast: the JSON, and no typed columns */
+			}
 			for (k = start; k < sc->i; k++)
 			{
 				char		ch = sc->s[k];
@@ -374,6 +741,9 @@ copy_array(PGconn *c, Scan *sc, const char *table, Progress *pg)
 				else
 					buf_put(&b, &ch, 1);
 			}
+			if (ann)
+				buf_put(&b, "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N", 33);
+	row_done:
 			buf_put(&b, "\n", 1);
 			if (b.len > (1 << 20))
 				flush_copy(c, &b);
@@ -466,6 +836,23 @@ import_coco(const char *file, Opts *o)
 		o->annotator = annot;
 	}
 	c = connect_db(o->db);
+	/*
+	 * The staging tables are temporary tables, about twice the size of the
+	 * file; local buffers for them (before the first temporary table of the
+	 * session is touched) keep them off the disk: 8MB by default, here three
+	 * times the file size, at most 1GB, allocated only as they fill.
+	 */
+	{
+		char		sql[96];
+		size_t		kb = m.n / 1024 * 3;
+
+		if (kb > 1024 * 1024)
+			kb = 1024 * 1024;
+		if (kb < 8192)
+			kb = 8192;
+		snprintf(sql, sizeof(sql), "SET temp_buffers = '%zukB'", kb);
+		PQclear(PQexec(c, sql));	/* only a hint: refused once the session has used temporary tables */
+	}
 	exec_ok(c, "BEGIN");
 	exec_ok(c, "SET LOCAL client_min_messages = warning");
 	exec_ok(c, "SELECT annqa.coco_staging()");
@@ -474,7 +861,7 @@ import_coco(const char *file, Opts *o)
 		scan_fail(&sc, "a JSON object or array was expected");
 	results = sc.s[sc.i] == '[';
 	if (results)
-		copy_array(c, &sc, "annqa_coco_annotations", &pg);
+		copy_array(c, &sc, "annqa_coco_annotations", &pg, 2);
 	else if (sc.s[sc.i] == '{')
 	{
 		int			seen[3] = {0, 0, 0};
@@ -510,7 +897,7 @@ import_coco(const char *file, Opts *o)
 					if (sc.i < sc.n && sc.s[sc.i] != '[')
 						scan_fail(&sc, which == 0 ? "\"images\" is not an array" :
 								  which == 1 ? "\"categories\" is not an array" : "\"annotations\" is not an array");
-					copy_array(c, &sc, tables[which], &pg);
+					copy_array(c, &sc, tables[which], &pg, which == 2 ? 1 : 0);
 					seen[which] = 1;
 				}
 				else
@@ -637,6 +1024,36 @@ export_coco(Opts *o)
 	return 0;
 }
 
+/* annqa report: the page goes to the file only once the query has succeeded. */
+static int
+report(Opts *o)
+{
+	PGconn	   *c = connect_db(o->db);
+	const char *params[2] = {o->dataset, o->batch};
+	PGresult   *r = PQexecParams(c, "SELECT annqa.report_html($1, $2)", 2, NULL, params, NULL, NULL, 0);
+	const char *page;
+	size_t		len;
+	int			to_stdout = strcmp(o->output, "-") == 0;
+	FILE	   *f;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_result(c, r);
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		die(EXIT_DB, "annqa.report_html returned no page");
+	page = PQgetvalue(r, 0, 0);
+	len = (size_t) PQgetlength(r, 0, 0);
+	f = to_stdout ? stdout : fopen(o->output, "w");
+	if (!f)
+		die(EXIT_BAD_INPUT, "%s: %s", o->output, strerror(errno));
+	if (fwrite(page, 1, len, f) != len || fflush(f) != 0 || (!to_stdout && fclose(f) != 0))
+		die(EXIT_BAD_INPUT, "%s: %s", to_stdout ? "standard output" : o->output, strerror(errno));
+	if (!to_stdout)
+		fprintf(stderr, "annqa: report of dataset %s written to %s (%zu bytes)\n", o->dataset, o->output, len);
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
 static int
 gate(Opts *o)
 {
@@ -700,6 +1117,15 @@ main(int argc, char **argv)
 		if (!o.dataset)
 			die(EXIT_BAD_INPUT, "export needs --dataset");
 		return export_coco(&o);
+	}
+	if (strcmp(argv[1], "report") == 0)
+	{
+		parse_opts(argc, argv, 2, &o, NULL);
+		if (!o.dataset)
+			die(EXIT_BAD_INPUT, "report needs --dataset");
+		if (!o.output)
+			die(EXIT_BAD_INPUT, "report needs -o FILE (or -o - for standard output)");
+		return report(&o);
 	}
 	if (strcmp(argv[1], "gate") == 0)
 	{

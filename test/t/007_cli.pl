@@ -1,6 +1,7 @@
 # The annqa command-line loader against a test cluster: imports of every
 # format, idempotency, bad files (exit status 2, a byte position, nothing
-# loaded), export, and the gate command when annqa.release_gate exists.
+# loaded), export, the report command, and the gate command when
+# annqa.release_gate exists.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -48,6 +49,7 @@ sub write_file
 my ($rc, $out, $err) = cli('--help');
 is($rc, 0, '--help exits 0');
 like($out, qr/annqa import coco\|cvat\|labelstudio FILE --dataset D/, '--help shows the import synopsis');
+like($out, qr/annqa report --dataset D \[--batch B\] -o report\.html/, '--help shows the report synopsis');
 ($rc, $out, $err) = cli('frobnicate');
 is($rc, 2, 'an unknown command exits 2');
 
@@ -114,6 +116,54 @@ is($node->safe_psql('postgres', "SELECT jsonb_array_length(pg_read_file('$dir/ex
 	'20', 'the export has the 20 gold annotations');
 ($rc, $out, $err) = cli('export', 'coco', '--dataset', 'nope', '--db', $db);
 is($rc, 2, 'export of an unknown dataset exits 2');
+
+# --- report: the page of annqa.report_html, to a file or to standard output
+# (a second annotator on cars, so the page has a comparison with charts)
+($rc, $out, $err) = cli('import', 'coco', "$shared/data/labelme_cars_3annotators/coco_mhsieh2.json", '--dataset', 'cars',
+	'--batch', 'b1', '--db', $db);
+is($rc, 0, 'import coco of a second annotator exits 0') or diag($err);
+like($out, qr/"annotator": "coco_mhsieh2"/, '--annotator defaults to the file name without its extension');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--batch', 'b1', '-o', "$dir/stale.html", '--db', $db);
+is($rc, 0, 'report with stale match rows exits 0') or diag($err);
+my @stale = ($err =~ /stored match rows are stale/g);
+ok(@stale >= 1 && $err =~ /^WARNING: .*stale for dataset\(s\) cars/m, 'report passes the stale warning on') or diag($err);
+is(scalar(() = $err =~ /^WARNING: .*annqa\.match_rows: stored match rows are stale for dataset\(s\) cars.*$/mg), 1,
+	'each distinct warning once');
+$node->safe_psql('postgres', "SELECT annqa.refresh_matches()");
+my $page = "$dir/report.html";
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--batch', 'b1', '-o', $page, '--db', $db);
+is($rc, 0, 'report exits 0') or diag($err);
+ok(-s $page, 'report writes the file');
+like($err, qr/annqa: report of dataset cars written to \Q$page\E \(\d+ bytes\)/, 'report says where it wrote the page');
+is($node->safe_psql('postgres',
+		"SELECT pg_read_file('$page') = annqa.report_html('cars', 'b1') AND length(pg_read_file('$page')) > 1000"),
+	't', 'the file is the text annqa.report_html returns');
+open(my $pf, '<', $page) or die $!;
+my $html = do { local $/; <$pf> };
+close $pf;
+like($html, qr/^<!DOCTYPE html>.*<svg .*<\/html>\s*$/s, 'the file is a whole HTML page with inline SVG');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--batch', 'b1', '-o', '-', '--db', $db);
+is($rc, 0, 'report -o - exits 0') or diag($err);
+ok($out eq $html, 'report -o - writes the same page to standard output');
+is($err, '', 'report -o - writes nothing to standard error');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--output', "$dir/default.html", '--db', $db);
+is($rc, 0, 'report without --batch (the latest batch) exits 0') or diag($err);
+like($err, qr/written to/, 'report --output writes the file');
+($rc, $out, $err) = cli('report', '--dataset', 'nope', '-o', "$dir/nope.html", '--db', $db);
+is($rc, 2, 'report of a missing dataset exits 2');
+like($err, qr/^annqa: annqa\.report_html: dataset "nope" not found$/m, 'report of a missing dataset: a clear message');
+ok(!-e "$dir/nope.html", 'report of a missing dataset writes no file');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--batch', 'nope', '-o', "$dir/nope.html", '--db', $db);
+is($rc, 2, 'report of a missing batch exits 2');
+like($err, qr/batch "nope" not found/, 'report of a missing batch: a clear message');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '--db', $db);
+is($rc, 2, 'report without -o exits 2');
+like($err, qr/report needs -o FILE/, 'report without -o: a clear message');
+($rc, $out, $err) = cli('report', '-o', "$dir/x.html", '--db', $db);
+is($rc, 2, 'report without --dataset exits 2');
+($rc, $out, $err) = cli('report', '--dataset', 'cars', '-o', "$dir/no/such/dir/r.html", '--db', $db);
+is($rc, 2, 'report to a path that cannot be written exits 2');
+like($err, qr/no\/such\/dir\/r\.html: No such file or directory/, 'report to a bad path names it');
 
 # --- gate: only when another part of annqa defines the procedure
 SKIP:
