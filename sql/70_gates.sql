@@ -138,12 +138,12 @@ WITH imgs AS (   -- the images export_coco(dataset) writes
            -- certainly valid: a plain box (no mask, polygon, rotated box or stored area) with a
            -- non-zero id, in an image and category of the file, inside the image (NaN fails the
            -- comparisons); x + w of its COCO bbox then stays within 1e-6 of the corner
-           (n.kind IN ('box', 'keypoints') AND n.mask IS NULL AND n.polygon IS NULL AND n.rbox IS NULL
+           coalesce(n.kind IN ('box', 'keypoints') AND n.mask IS NULL AND n.polygon IS NULL AND n.rbox IS NULL
             AND n.area IS NULL AND n.annotation_id <> 0 AND abs(n.annotation_id) < 9000000000000000
             AND i.w IS NOT NULL AND c.class_id IS NOT NULL
             AND (n.box[1])[0] >= 0 AND (n.box[1])[1] >= 0
             AND (n.box[1])[0] <= (n.box[0])[0] AND (n.box[1])[1] <= (n.box[0])[1]
-            AND (n.box[0])[0] <= i.w AND (n.box[0])[1] <= i.h AND i.w < 1e9 AND i.h < 1e9) AS certainly_valid
+            AND (n.box[0])[0] <= i.w AND (n.box[0])[1] <= i.h AND i.w < 1e9 AND i.h < 1e9, false) AS certainly_valid
     FROM annqa.annotation n
     JOIN imgs i USING (item_id)
     JOIN annqa.annotator a USING (annotator_id)
