@@ -90,10 +90,37 @@ COMMENT ON TABLE annqa.match_rows_store IS 'stored rows of annqa.match_rows, fil
 
 CREATE TABLE annqa.unit_rows_store (
     dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, family text NOT NULL, unit int NOT NULL,
-    unit_key text NOT NULL, annotator_id bigint NOT NULL, annotation_id bigint, class_id bigint, label text
+    unit_key text NOT NULL, annotator_id bigint NOT NULL, annotation_id bigint, class_id bigint, label text,
+    -- precomputed for the agreement views (a GROUP BY over the stored rows then needs no sort)
+    unit_raters int NOT NULL,            -- ratings (rows) of the unit
+    class_raters int NOT NULL,           -- rows of the unit with this row's class_id (NULLs together)
+    unit_class_first boolean NOT NULL,   -- first row of its (unit, class_id)
+    item_class_first boolean NOT NULL    -- first row of its (item, class_id)
 );
 CREATE INDEX unit_rows_store_dataset ON annqa.unit_rows_store (dataset_id);
 COMMENT ON TABLE annqa.unit_rows_store IS 'stored rows of annqa.unit_rows, filled by annqa.refresh_matches(); derived data, not dumped';
+
+-- Per-item summaries of the stored match rows, filled with them: what
+-- annqa.item_agreement, annqa.gold_item_accuracy and the views over them
+-- would otherwise recompute with a GROUP BY over every match row.
+CREATE TABLE annqa.item_rows_store (
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL,
+    pair_rows bigint NOT NULL,           -- pair match rows of the item (0: none, no item_agreement row)
+    agreement float8, mean_iou float8,   -- annqa.quality over the pair rows: accuracy, mean_iou
+    disagreements bigint NOT NULL,       -- pair rows not matched
+    raters bigint,                       -- count(DISTINCT reference_id) + 1 over the pair rows
+    gold_conflicts bigint NOT NULL       -- gold rows not matched
+);
+CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
+COMMENT ON TABLE annqa.item_rows_store IS 'per item: summaries of its stored match rows (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
+
+CREATE TABLE annqa.gold_item_store (
+    dataset_id bigint NOT NULL, batch_id bigint, annotator_id bigint NOT NULL, item_id bigint NOT NULL,
+    accuracy float8 NOT NULL,            -- coalesce(annqa.quality over the gold rows).accuracy, 1)
+    annotated_at timestamptz             -- the rater's latest annotation on the item (max created_at)
+);
+CREATE INDEX gold_item_store_dataset ON annqa.gold_item_store (dataset_id);
+COMMENT ON TABLE annqa.gold_item_store IS 'per rater and gold/validation item: CVAT accuracy against gold over its stored match rows and the rater''s latest annotation time (read by annqa.gold_item_accuracy and annqa.calibration_needed), filled by annqa.refresh_matches(); derived data, not dumped';
 
 CREATE TABLE annqa.match_refresh (
     dataset_id   bigint PRIMARY KEY REFERENCES annqa.dataset ON DELETE CASCADE,
@@ -163,12 +190,16 @@ BEGIN
     IF dataset IS NULL THEN   -- stored rows of deleted datasets
         DELETE FROM annqa.match_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.item_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
     END IF;
     IF ids IS NULL THEN
         RETURN 0;
     END IF;
     DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (ids);
     DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (ids);
 
     INSERT INTO annqa.match_rows_store
     WITH golds AS (
@@ -268,11 +299,37 @@ BEGIN
         SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
         WHERE p.family = 'mask'
     )
-    SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
-           (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
-           a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
-           u.label
-    FROM u JOIN annqa.annotator a ON a.name = u.annotator;
+    SELECT x.*,
+           count(*) OVER (PARTITION BY x.item_id, x.family, x.unit) AS unit_raters,
+           count(*) OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id) AS class_raters,
+           row_number() OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id ORDER BY x.annotator_id) = 1 AS unit_class_first,
+           row_number() OVER (PARTITION BY x.item_id, x.class_id ORDER BY x.family, x.unit, x.annotator_id) = 1 AS item_class_first
+    FROM (SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
+                 (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
+                 a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
+                 u.label
+          FROM u JOIN annqa.annotator a ON a.name = u.annotator) x;
+
+    -- per-item summaries of the match rows just stored (the expressions of the views they serve)
+    INSERT INTO annqa.item_rows_store
+    SELECT m.dataset_id, m.batch_id, m.item_id,
+           count(*) FILTER (WHERE m.comparison = 'pair'),
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8,
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8,
+           count(*) FILTER (WHERE m.comparison = 'pair' AND m.status <> 'matched'),
+           count(DISTINCT m.reference_id) FILTER (WHERE m.comparison = 'pair') + 1,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched')
+    FROM annqa.match_rows_store m WHERE m.dataset_id = ANY (ids)
+    GROUP BY m.dataset_id, m.batch_id, m.item_id;
+
+    INSERT INTO annqa.gold_item_store
+    SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
+           (SELECT max(an.created_at) FROM annqa.annotation an
+             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id)
+    FROM (SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
+                 coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy
+          FROM annqa.match_rows_store m WHERE m.comparison = 'gold' AND m.dataset_id = ANY (ids)
+          GROUP BY 1, 2, 3, 4) g;
 
     UPDATE annqa.match_refresh r
        SET refreshed_at = clock_timestamp(), stale = false,
@@ -346,7 +403,8 @@ COMMENT ON COLUMN annqa.match_rows.low_overlap IS 'a matched pair whose similari
 
 CREATE VIEW annqa.unit_rows WITH (security_invoker = true) AS
 SELECT s.dataset_id, s.batch_id, s.item_id, s.family, s.unit, s.unit_key,
-       s.annotator_id, s.annotation_id, s.class_id, s.label
+       s.annotator_id, s.annotation_id, s.class_id, s.label,
+       s.unit_raters, s.class_raters, s.unit_class_first, s.item_class_first
 FROM annqa.unit_rows_store s
 WHERE annqa.warn_if_stale('unit_rows');
 COMMENT ON VIEW annqa.unit_rows IS 'stored by annqa.refresh_matches() (WARNING when stale): object units (annqa.object_units) of the raters of each item and geometry family: one row per unit and rater of the batch, label NULL when the rater has no object in the unit; the input of the object-level agreement statistics';
@@ -360,23 +418,77 @@ COMMENT ON COLUMN annqa.unit_rows.annotator_id IS 'the rater';
 COMMENT ON COLUMN annqa.unit_rows.annotation_id IS 'the rater''s object in the unit, NULL when none';
 COMMENT ON COLUMN annqa.unit_rows.class_id IS 'its class';
 COMMENT ON COLUMN annqa.unit_rows.label IS 'its class name; NULL when the rater has no object in the unit';
+COMMENT ON COLUMN annqa.unit_rows.unit_raters IS 'rows (ratings) of the unit';
+COMMENT ON COLUMN annqa.unit_rows.class_raters IS 'rows of the unit with this row''s class_id (rows without a class counted together)';
+COMMENT ON COLUMN annqa.unit_rows.unit_class_first IS 'the first row (by annotator_id) of its unit and class_id';
+COMMENT ON COLUMN annqa.unit_rows.item_class_first IS 'the first row (by family, unit, annotator_id) of its item and class_id';
 
 -- ---------------------------------------------------------------- agreement
 
+-- Category-specific agreement of class c: every unit of the batch is rated
+-- yes (the rater's object in the unit is a c) or no.  The statistics depend
+-- only on how many units have m ratings of which y are yes, so instead of
+-- feeding the aggregates every unit row once per class, the view counts the
+-- units per (class, m, y) in one GROUP BY over the stored rows (unit_raters =
+-- m, class_raters = y, precomputed by refresh_matches) and evaluates the
+-- formulas of annqa.fleiss_kappa, annqa.krippendorff_alpha (nominal) and
+-- annqa.percent_agreement (src/core/agree_stats.c) on those counts:
+--   pi_yes = (1/N) sum_u y/m, pi_no = (1/N) sum_u (m-y)/m over the N units;
+--   p_a = mean over the N2 units with m >= 2 of (y(y-1) + (m-y)(m-y-1)) / (m(m-1));
+--   kappa = (p_a - p_e) / (1 - p_e), p_e = pi_yes^2 + pi_no^2 (NULL when 1 - p_e < 1e-14);
+--   alpha = 1 - D_o / D_e over the n ratings of the pairable units, Y of them yes:
+--   D_e = (n^2 - Y^2 - (n-Y)^2) / (n(n-1)), D_o = (1/n) sum_u 2y(m-y)/(m-1) (NULL when D_e = 0);
+--   percent agreement = p_a.
+-- Each sum over units is a count times a per-(m, y) term, as the C kernels'
+-- compensated sums of those identical terms give.
 CREATE VIEW annqa.agreement_by_class WITH (security_invoker = true) AS
-WITH k AS (
-    SELECT DISTINCT dataset_id, batch_id, class_id FROM annqa.unit_rows WHERE class_id IS NOT NULL
-), ag AS (
-    SELECT u.dataset_id, u.batch_id, k.class_id,
-           annqa.fleiss_kappa(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS fleiss_kappa,
-           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END, 'nominal') AS krippendorff_alpha,
-           annqa.percent_agreement(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS percent_agreement,
-           count(DISTINCT u.item_id) FILTER (WHERE u.class_id = k.class_id) AS items,
-           count(DISTINCT u.unit_key) FILTER (WHERE u.class_id = k.class_id) AS units,
-           count(DISTINCT u.annotator_id) AS raters
+WITH g AS (   -- one pass over the stored unit rows
+    SELECT u.dataset_id, u.batch_id, u.class_id, u.unit_raters AS m, u.class_raters AS y,
+           count(*) AS n_rows, count(*) FILTER (WHERE u.unit_class_first) AS units,
+           count(*) FILTER (WHERE u.item_class_first) AS items
     FROM annqa.unit_rows u
-    JOIN k ON k.dataset_id = u.dataset_id AND k.batch_id IS NOT DISTINCT FROM u.batch_id
-    GROUP BY u.dataset_id, u.batch_id, k.class_id
+    GROUP BY 1, 2, 3, 4, 5
+), bm AS (    -- per batch and m: units (each has m rows)
+    SELECT dataset_id, batch_id, m, (sum(n_rows) / m)::bigint AS units FROM g GROUP BY 1, 2, 3
+), cm AS (    -- per batch, class and m, over the units where some rater drew the class
+    SELECT dataset_id, batch_id, class_id, m, sum(units * y) AS ym, sum(units) AS km,
+           sum(CASE WHEN m >= 2 THEN units * ((y * (y - 1) + (m - y) * (m - y - 1))::float8 / (m::float8 * (m - 1)::float8)) END) AS pa_m,
+           sum(CASE WHEN m >= 2 THEN units * ((2 * y * (m - y))::float8 / (m - 1)::float8) END) AS do_m
+    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4
+), k AS (
+    SELECT dataset_id, batch_id, class_id, sum(units) AS units, sum(items) AS items
+    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3
+), s AS (     -- the sufficient statistics of each class's yes/no rating over every unit of the batch
+    SELECT k.dataset_id, k.batch_id, k.class_id,
+           sum(bm.units) AS n_units,
+           sum(bm.units) FILTER (WHERE bm.m >= 2) AS n2,
+           sum(bm.units * bm.m) FILTER (WHERE bm.m >= 2) AS r2,
+           sum(coalesce(cm.ym, 0)) FILTER (WHERE bm.m >= 2) AS y2,
+           sum(coalesce(cm.ym, 0)::float8 * (1.0::float8 / bm.m)) AS sum_yes,
+           sum((bm.units * bm.m - coalesce(cm.ym, 0))::float8 * (1.0::float8 / bm.m)) AS sum_no,
+           sum(coalesce(cm.pa_m, 0) + (bm.units - coalesce(cm.km, 0))) FILTER (WHERE bm.m >= 2) AS pa_sum,
+           sum(coalesce(cm.do_m, 0)) FILTER (WHERE bm.m >= 2) AS do_sum
+    FROM k
+    JOIN bm ON bm.dataset_id = k.dataset_id AND bm.batch_id IS NOT DISTINCT FROM k.batch_id
+    LEFT JOIN cm ON cm.dataset_id = k.dataset_id AND cm.batch_id IS NOT DISTINCT FROM k.batch_id
+                AND cm.class_id = k.class_id AND cm.m = bm.m
+    GROUP BY 1, 2, 3
+), st AS (
+    SELECT s.*, s.pa_sum / s.n2 AS p_a,
+           (s.sum_yes / s.n_units) * (s.sum_yes / s.n_units) + (s.sum_no / s.n_units) * (s.sum_no / s.n_units) AS p_e,
+           (s.r2::float8 * s.r2 - (s.y2::float8 * s.y2 + (s.r2 - s.y2)::float8 * (s.r2 - s.y2)))
+               / (s.r2::float8 * (s.r2 - 1)) AS d_e
+    FROM s
+), ag AS (
+    SELECT st.dataset_id, st.batch_id, st.class_id,
+           CASE WHEN st.n2 > 0 AND 1.0::float8 - st.p_e >= 1e-14::float8
+                THEN (st.p_a - st.p_e) / (1.0::float8 - st.p_e) END AS fleiss_kappa,
+           CASE WHEN st.n2 > 0 AND st.d_e > 0 THEN 1 - (st.do_sum / st.r2) / st.d_e END AS krippendorff_alpha,
+           CASE WHEN st.n2 > 0 THEN st.p_a END AS percent_agreement
+    FROM st
+), raters AS (
+    SELECT dataset_id, batch_id, count(*) AS raters
+    FROM (SELECT DISTINCT dataset_id, batch_id, annotator_id FROM annqa.unit_rows) r GROUP BY 1, 2
 ), iou AS (
     SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
     FROM annqa.match_rows WHERE comparison = 'pair' AND status = 'matched'
@@ -384,8 +496,10 @@ WITH k AS (
 )
 SELECT ag.dataset_id, ag.batch_id, b.name AS batch, ag.class_id, c.name AS class, c.risk,
        ag.fleiss_kappa::float8, ag.krippendorff_alpha::float8, ag.percent_agreement::float8,
-       iou.mean_iou::float8, ag.items::bigint, ag.units::bigint, ag.raters::bigint
+       iou.mean_iou::float8, k.items::bigint, k.units::bigint, r.raters::bigint
 FROM ag
+JOIN k ON k.dataset_id = ag.dataset_id AND k.batch_id IS NOT DISTINCT FROM ag.batch_id AND k.class_id = ag.class_id
+JOIN raters r ON r.dataset_id = ag.dataset_id AND r.batch_id IS NOT DISTINCT FROM ag.batch_id
 JOIN annqa.label_class c ON c.class_id = ag.class_id
 LEFT JOIN annqa.batch b ON b.batch_id = ag.batch_id
 LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
@@ -426,13 +540,11 @@ COMMENT ON VIEW annqa.agreement_matrix IS 'annotator x annotator, both direction
 -- ---------------------------------------------------------------- gold
 
 CREATE VIEW annqa.gold_item_accuracy WITH (security_invoker = true) AS
-SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
-       coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy,
-       (coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1) >= min(p.gold_pass_accuracy)) AS passed
-FROM annqa.match_rows m JOIN annqa.policy p USING (dataset_id)
-WHERE m.comparison = 'gold'
-GROUP BY 1, 2, 3, 4;
-COMMENT ON VIEW annqa.gold_item_accuracy IS 'each rater''s CVAT accuracy against gold on each gold/validation item, and whether it reaches the policy''s gold_pass_accuracy';
+SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
+       (g.accuracy >= p.gold_pass_accuracy) AS passed
+FROM annqa.gold_item_store g JOIN annqa.policy p USING (dataset_id)
+WHERE annqa.warn_if_stale('match_rows');
+COMMENT ON VIEW annqa.gold_item_accuracy IS 'each rater''s CVAT accuracy against gold on each gold/validation item (over its match rows, stored per item by annqa.refresh_matches; WARNING when stale), and whether it reaches the policy''s gold_pass_accuracy';
 
 CREATE VIEW annqa.gold_accuracy WITH (security_invoker = true) AS
 WITH q AS (
@@ -576,14 +688,10 @@ COMMENT ON VIEW annqa.coverage IS 'per batch, edge-case tag (NULL: all items) an
 -- ---------------------------------------------------------------- review queue
 
 CREATE VIEW annqa.item_agreement WITH (security_invoker = true) AS
-SELECT dataset_id, batch_id, item_id,
-       (annqa.quality(status, similarity)).accuracy::float8 AS agreement,
-       (annqa.quality(status, similarity)).mean_iou::float8 AS mean_iou,
-       count(*) FILTER (WHERE status <> 'matched')::bigint AS disagreements,
-       count(DISTINCT reference_id) + 1 AS raters
-FROM annqa.match_rows WHERE comparison = 'pair'
-GROUP BY 1, 2, 3;
-COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects';
+SELECT s.dataset_id, s.batch_id, s.item_id, s.agreement, s.mean_iou, s.disagreements, s.raters
+FROM annqa.item_rows_store s
+WHERE s.pair_rows > 0 AND annqa.warn_if_stale('match_rows');
+COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects (stored per item by annqa.refresh_matches; WARNING when stale)';
 
 CREATE VIEW annqa.review_queue WITH (security_invoker = true) AS
 WITH obj AS (
@@ -603,8 +711,8 @@ WITH obj AS (
 ), crowd_item AS (
     SELECT item_id, max(n_overlaps) AS n_overlaps FROM crowd GROUP BY 1
 ), gold_conf AS (
-    SELECT item_id, count(*) AS n FROM annqa.match_rows
-    WHERE comparison = 'gold' AND status <> 'matched' GROUP BY 1
+    SELECT s.item_id, s.gold_conflicts AS n FROM annqa.item_rows_store s
+    WHERE s.gold_conflicts > 0 AND annqa.warn_if_stale('match_rows')
 ), per_item AS (
     SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
            bool_or(o.risk = 'safety_critical') AS safety,
@@ -664,11 +772,11 @@ COMMENT ON VIEW annqa.low_agreement_items IS 'the targeted QA queue: items whose
 -- ---------------------------------------------------------------- calibration and monitoring
 
 CREATE VIEW annqa.calibration_needed WITH (security_invoker = true) AS
-WITH item_time AS (
-    SELECT g.dataset_id, g.annotator_id, g.item_id, g.accuracy, g.passed,
-           (SELECT max(an.created_at) FROM annqa.annotation an
-             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id) AS at
-    FROM annqa.gold_item_accuracy g
+WITH item_time AS (   -- the rater's latest annotation time on the item is stored with its gold accuracy
+    SELECT g.dataset_id, g.annotator_id, g.item_id, g.accuracy, (g.accuracy >= p.gold_pass_accuracy) AS passed,
+           g.annotated_at AS at
+    FROM annqa.gold_item_store g JOIN annqa.policy p USING (dataset_id)
+    WHERE annqa.warn_if_stale('match_rows')
 ), overall AS (
     SELECT dataset_id, annotator_id, avg(accuracy) AS accuracy, avg(passed::int)::float8 AS pass_rate,
            max(at) AS last_at
