@@ -109,10 +109,11 @@ CREATE TABLE annqa.item_rows_store (
     agreement float8, mean_iou float8,   -- annqa.quality over the pair rows: accuracy, mean_iou
     disagreements bigint NOT NULL,       -- pair rows not matched
     raters bigint,                       -- count(DISTINCT reference_id) + 1 over the pair rows
-    gold_conflicts bigint NOT NULL       -- gold rows not matched
+    gold_conflicts bigint NOT NULL,      -- gold rows not matched
+    n_overlaps bigint NOT NULL           -- most overlapping (&&) box pairs drawn by one non-gold annotator on the item
 );
 CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
-COMMENT ON TABLE annqa.item_rows_store IS 'per item: summaries of its stored match rows (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
+COMMENT ON TABLE annqa.item_rows_store IS 'per item with match rows or overlapping boxes: summaries of its stored match rows and its most overlapping box pairs by one rater (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
 
 CREATE TABLE annqa.gold_item_store (
     dataset_id bigint NOT NULL, batch_id bigint, annotator_id bigint NOT NULL, item_id bigint NOT NULL,
@@ -310,17 +311,38 @@ BEGIN
                  u.label
           FROM u JOIN annqa.annotator a ON a.name = u.annotator) x;
 
-    -- per-item summaries of the match rows just stored (the expressions of the views they serve)
+    -- per-item summaries of the match rows just stored (the expressions of the views they serve),
+    -- and the crowding of the item: the most overlapping box pairs one rater drew on it
     INSERT INTO annqa.item_rows_store
+    WITH obj AS (
+        SELECT an.annotation_id, an.item_id, an.annotator_id, an.box
+        FROM annqa.annotation an
+        JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+        JOIN annqa.item i ON i.item_id = an.item_id
+        WHERE an.box IS NOT NULL AND i.dataset_id = ANY (ids)
+    ), crowd AS (
+        SELECT x.item_id, max(x.n) AS n_overlaps
+        FROM (SELECT a.item_id, a.annotator_id, count(*) AS n
+              FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
+                                   AND a.annotation_id < b.annotation_id AND a.box && b.box
+              GROUP BY 1, 2) x
+        GROUP BY 1
+    ), ms AS (
     SELECT m.dataset_id, m.batch_id, m.item_id,
-           count(*) FILTER (WHERE m.comparison = 'pair'),
-           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8,
-           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8,
-           count(*) FILTER (WHERE m.comparison = 'pair' AND m.status <> 'matched'),
-           count(DISTINCT m.reference_id) FILTER (WHERE m.comparison = 'pair') + 1,
-           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched')
+           count(*) FILTER (WHERE m.comparison = 'pair') AS pair_rows,
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8 AS agreement,
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8 AS mean_iou,
+           count(*) FILTER (WHERE m.comparison = 'pair' AND m.status <> 'matched') AS disagreements,
+           count(DISTINCT m.reference_id) FILTER (WHERE m.comparison = 'pair') + 1 AS raters,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched') AS gold_conflicts
     FROM annqa.match_rows_store m WHERE m.dataset_id = ANY (ids)
-    GROUP BY m.dataset_id, m.batch_id, m.item_id;
+    GROUP BY m.dataset_id, m.batch_id, m.item_id
+    )
+    SELECT coalesce(ms.dataset_id, i.dataset_id), CASE WHEN ms.item_id IS NULL THEN i.batch_id ELSE ms.batch_id END,
+           coalesce(ms.item_id, crowd.item_id), coalesce(ms.pair_rows, 0), ms.agreement, ms.mean_iou,
+           coalesce(ms.disagreements, 0), ms.raters, coalesce(ms.gold_conflicts, 0), coalesce(crowd.n_overlaps, 0)
+    FROM ms FULL JOIN crowd ON crowd.item_id = ms.item_id
+    LEFT JOIN annqa.item i ON i.item_id = crowd.item_id AND ms.item_id IS NULL;
 
     INSERT INTO annqa.gold_item_store
     SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
@@ -702,17 +724,6 @@ WITH obj AS (
 ), share AS (
     SELECT i.dataset_id, o.class_id, count(*)::float8 / sum(count(*)) OVER (PARTITION BY i.dataset_id) AS share
     FROM obj o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
-), crowd AS (
-    SELECT a.item_id, a.annotator_id, count(*) AS n_overlaps
-    FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
-                         AND a.annotation_id < b.annotation_id AND a.box && b.box
-    WHERE a.box IS NOT NULL AND b.box IS NOT NULL
-    GROUP BY 1, 2
-), crowd_item AS (
-    SELECT item_id, max(n_overlaps) AS n_overlaps FROM crowd GROUP BY 1
-), gold_conf AS (
-    SELECT s.item_id, s.gold_conflicts AS n FROM annqa.item_rows_store s
-    WHERE s.gold_conflicts > 0 AND annqa.warn_if_stale('match_rows')
 ), per_item AS (
     SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
            bool_or(o.risk = 'safety_critical') AS safety,
@@ -727,18 +738,16 @@ WITH obj AS (
     LEFT JOIN obj o ON o.item_id = i.item_id
     LEFT JOIN share s ON s.dataset_id = i.dataset_id AND s.class_id = o.class_id
     GROUP BY 1, 2, 3, 4
-), flags AS (
+), flags AS (   -- crowding, agreement and gold conflicts are stored per item by annqa.refresh_matches
     SELECT pi.*, p.min_agreement,
-           coalesce(ci.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
-           ia.agreement,
-           coalesce(ia.agreement < p.min_agreement, false) AS low_agreement,
-           coalesce(gc.n, 0) AS gold_conflicts,
+           coalesce(st.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
+           CASE WHEN st.pair_rows > 0 THEN st.agreement END AS agreement,
+           coalesce(st.pair_rows > 0 AND st.agreement < p.min_agreement, false) AS low_agreement,
+           coalesce(st.gold_conflicts, 0) AS gold_conflicts,
            EXISTS (SELECT 1 FROM annqa.review r WHERE r.item_id = pi.item_id) AS reviewed
     FROM per_item pi
     JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN annqa.item_agreement ia ON ia.item_id = pi.item_id
-    LEFT JOIN crowd_item ci ON ci.item_id = pi.item_id
-    LEFT JOIN gold_conf gc ON gc.item_id = pi.item_id
+    LEFT JOIN (SELECT * FROM annqa.item_rows_store WHERE annqa.warn_if_stale('match_rows')) st ON st.item_id = pi.item_id
 ), scored AS (
     SELECT f.*,
            (3 * coalesce(safety, false)::int + 2 * coalesce(hard, false)::int + coalesce(small, false)::int
@@ -852,16 +861,18 @@ WITH d AS (
            count(c.class_id) FILTER (WHERE c.risk <> 'normal') AS risky
     FROM annqa.dataset d LEFT JOIN annqa.label_class c USING (dataset_id)
     GROUP BY 1
-), ev AS (
+), ev AS MATERIALIZED (   -- each count once (inlined, a count used twice in the list below runs twice)
     SELECT d.classes, d.items, cls.*,
-           (SELECT count(DISTINCT i.item_id) FROM annqa.item i
-              JOIN annqa.annotation an USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-             WHERE i.dataset_id = d.dataset_id AND i.in_gold_set AND a.kind = 'gold') AS gold_items,
+           (SELECT count(*) FROM annqa.item i
+             WHERE i.dataset_id = d.dataset_id AND i.in_gold_set
+               AND EXISTS (SELECT 1 FROM annqa.annotation an JOIN annqa.annotator a USING (annotator_id)
+                           WHERE an.item_id = i.item_id AND a.kind = 'gold')) AS gold_items,
            (SELECT count(*) FROM annqa.item i WHERE i.dataset_id = d.dataset_id AND i.is_validation) AS validation_items,
            (SELECT count(*) FROM (SELECT 1 FROM annqa.annotation an JOIN annqa.item i USING (item_id)
                                     JOIN annqa.annotator a USING (annotator_id)
                                   WHERE i.dataset_id = d.dataset_id AND a.kind <> 'gold' AND an.kind <> 'tag'
-                                  GROUP BY an.item_id HAVING count(DISTINCT an.annotator_id) >= 2) x) AS agreement_rows,
+                                  -- two or more raters (min <> max: a hash aggregate, no sort)
+                                  GROUP BY an.item_id HAVING min(an.annotator_id) <> max(an.annotator_id)) x) AS agreement_rows,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
              WHERE i.dataset_id = d.dataset_id) AS reviews,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
