@@ -679,12 +679,26 @@ WITH obs AS (
     CROSS JOIN LATERAL unnest(i.tags || ''::text) AS t(tag)
     LEFT JOIN (annqa.annotation an JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
            ON an.item_id = i.item_id
-), agg AS (
-    SELECT dataset_id, batch_id, tag, class_id, GROUPING(class_id) = 1 AS any_class,
-           count(DISTINCT item_id) AS items,
-           count(annotation_id)::float8 / greatest(count(DISTINCT annotator_id), 1) AS objects
-    FROM obs
-    GROUP BY GROUPING SETS ((dataset_id, batch_id, tag), (dataset_id, batch_id, tag, class_id))
+), ia AS (    -- hash aggregates only (count(DISTINCT) over GROUPING SETS sorts every row twice)
+    SELECT dataset_id, batch_id, tag, class_id, item_id, count(annotation_id) AS n FROM obs GROUP BY 1, 2, 3, 4, 5
+), rt AS (
+    SELECT dataset_id, batch_id, tag, class_id, annotator_id FROM obs WHERE annotator_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5
+), agg AS (   -- per class: items with an object of the class; objects / raters who drew it
+    SELECT x.dataset_id, x.batch_id, x.tag, x.class_id, false AS any_class, x.items,
+           x.n::float8 / greatest(coalesce(r.raters, 0), 1) AS objects
+    FROM (SELECT dataset_id, batch_id, tag, class_id, count(*) AS items, sum(n) AS n
+          FROM ia WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
+    LEFT JOIN (SELECT dataset_id, batch_id, tag, class_id, count(*) AS raters FROM rt GROUP BY 1, 2, 3, 4) r
+           ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
+          AND r.class_id = x.class_id
+    UNION ALL     -- any class: every item with the tag; all objects / all raters
+    SELECT x.dataset_id, x.batch_id, x.tag, NULL, true, x.items,
+           x.n::float8 / greatest(coalesce(r.raters, 0), 1)
+    FROM (SELECT dataset_id, batch_id, tag, count(*) AS items, sum(n) AS n
+          FROM (SELECT dataset_id, batch_id, tag, item_id, sum(n) AS n FROM ia GROUP BY 1, 2, 3, 4) y
+          GROUP BY 1, 2, 3) x
+    LEFT JOIN (SELECT dataset_id, batch_id, tag, count(DISTINCT annotator_id) AS raters FROM rt GROUP BY 1, 2, 3) r
+           ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
 ), obs_keys AS (
     SELECT dataset_id, batch_id, tag, CASE WHEN any_class THEN NULL ELSE class_id END AS class_id
     FROM agg WHERE any_class OR class_id IS NOT NULL
