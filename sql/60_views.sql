@@ -673,30 +673,40 @@ WINDOW w AS (PARTITION BY g.dataset_id, g.batch_id, g.class_id, g.annotator_id);
 COMMENT ON VIEW annqa.rework IS 'the rework log rolled up by dataset, batch, class, annotator and reason (none: accepted); rework_rate = reviews with this reason that were not accepted / all reviews of the same batch, class and annotator (class and annotator NULL for an item-level review)';
 
 CREATE VIEW annqa.coverage WITH (security_invoker = true) AS
-WITH obs AS (
-    SELECT i.dataset_id, i.batch_id, t.tag, an.class_id, i.item_id, an.annotation_id, an.annotator_id
-    FROM annqa.item i
-    CROSS JOIN LATERAL unnest(i.tags || ''::text) AS t(tag)
-    LEFT JOIN (annqa.annotation an JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
-           ON an.item_id = i.item_id
-), ia AS (    -- hash aggregates only (count(DISTINCT) over GROUPING SETS sorts every row twice)
-    SELECT dataset_id, batch_id, tag, class_id, item_id, count(annotation_id) AS n FROM obs GROUP BY 1, 2, 3, 4, 5
-), rt AS (
-    SELECT dataset_id, batch_id, tag, class_id, annotator_id FROM obs WHERE annotator_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5
+WITH j AS (   -- one hashed pass over the non-gold annotations: objects per item and class, and the
+              -- raters of each class, per batch and tag list
+    SELECT i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id, an.annotator_id, count(*) AS n,
+           GROUPING(i.item_id) = 1 AS by_rater
+    FROM annqa.annotation an
+    JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+    JOIN annqa.item i ON i.item_id = an.item_id
+    GROUP BY GROUPING SETS ((i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id),
+                            (i.dataset_id, i.batch_id, i.tags, an.class_id, an.annotator_id))
+), tg AS (    -- the tags of each tag list, '' (every item) included, with their multiplicity
+    SELECT x.tags, t.tag, count(*) AS mult
+    FROM (SELECT DISTINCT tags FROM annqa.item) x CROSS JOIN LATERAL unnest(x.tags || ''::text) AS t(tag)
+    GROUP BY 1, 2
+), rt AS (    -- the raters of each batch, tag and class (class NULL: objects without a class)
+    SELECT DISTINCT j.dataset_id, j.batch_id, tg.tag, j.class_id, j.annotator_id
+    FROM j JOIN tg ON tg.tags = j.tags WHERE j.by_rater
 ), agg AS (   -- per class: items with an object of the class; objects / raters who drew it
     SELECT x.dataset_id, x.batch_id, x.tag, x.class_id, false AS any_class, x.items,
            x.n::float8 / greatest(coalesce(r.raters, 0), 1) AS objects
-    FROM (SELECT dataset_id, batch_id, tag, class_id, count(*) AS items, sum(n) AS n
-          FROM ia WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
+    FROM (SELECT j.dataset_id, j.batch_id, tg.tag, j.class_id, count(*) AS items, sum(j.n * tg.mult) AS n
+          FROM j JOIN tg ON tg.tags = j.tags
+          WHERE NOT j.by_rater AND j.class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
     LEFT JOIN (SELECT dataset_id, batch_id, tag, class_id, count(*) AS raters FROM rt GROUP BY 1, 2, 3, 4) r
            ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
           AND r.class_id = x.class_id
     UNION ALL     -- any class: every item with the tag; all objects / all raters
     SELECT x.dataset_id, x.batch_id, x.tag, NULL, true, x.items,
-           x.n::float8 / greatest(coalesce(r.raters, 0), 1)
-    FROM (SELECT dataset_id, batch_id, tag, count(*) AS items, sum(n) AS n
-          FROM (SELECT dataset_id, batch_id, tag, item_id, sum(n) AS n FROM ia GROUP BY 1, 2, 3, 4) y
-          GROUP BY 1, 2, 3) x
+           coalesce(o.n, 0)::float8 / greatest(coalesce(r.raters, 0), 1)
+    FROM (SELECT i.dataset_id, i.batch_id, tg.tag, sum(i.items) AS items
+          FROM (SELECT dataset_id, batch_id, tags, count(*) AS items FROM annqa.item GROUP BY 1, 2, 3) i
+          JOIN tg ON tg.tags = i.tags GROUP BY 1, 2, 3) x
+    LEFT JOIN (SELECT j.dataset_id, j.batch_id, tg.tag, sum(j.n * tg.mult) AS n
+               FROM j JOIN tg ON tg.tags = j.tags WHERE NOT j.by_rater GROUP BY 1, 2, 3) o
+           ON o.dataset_id = x.dataset_id AND o.batch_id IS NOT DISTINCT FROM x.batch_id AND o.tag = x.tag
     LEFT JOIN (SELECT dataset_id, batch_id, tag, count(DISTINCT annotator_id) AS raters FROM rt GROUP BY 1, 2, 3) r
            ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
 ), obs_keys AS (
@@ -730,28 +740,30 @@ WHERE s.pair_rows > 0 AND annqa.warn_if_stale('match_rows');
 COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects (stored per item by annqa.refresh_matches; WARNING when stale)';
 
 CREATE VIEW annqa.review_queue WITH (security_invoker = true) AS
-WITH obj AS (
-    SELECT an.annotation_id, an.item_id, an.annotator_id, an.class_id, an.box, an.occluded, c.risk, c.small_object_area
+WITH oi AS (   -- the non-gold objects per item and class (one hash aggregate on integer keys)
+    SELECT an.item_id, an.class_id,
+           bool_or(c.risk = 'safety_critical') AS safety,
+           bool_or(c.risk = 'hard') AS hard,
+           bool_or(an.box IS NOT NULL AND c.small_object_area IS NOT NULL AND area(an.box) < c.small_object_area) AS small,
+           bool_or(an.occluded) AS occluded,
+           count(*) AS n
     FROM annqa.annotation an
     JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
     LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+    GROUP BY an.item_id, an.class_id
 ), share AS (
-    SELECT i.dataset_id, o.class_id, count(*)::float8 / sum(count(*)) OVER (PARTITION BY i.dataset_id) AS share
-    FROM obj o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
+    SELECT i.dataset_id, o.class_id, sum(o.n)::bigint::float8 / sum(sum(o.n)) OVER (PARTITION BY i.dataset_id) AS share
+    FROM oi o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
 ), per_item AS (
-    SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
-           bool_or(o.risk = 'safety_critical') AS safety,
-           bool_or(o.risk = 'hard') AS hard,
-           bool_or(o.box IS NOT NULL AND o.small_object_area IS NOT NULL
-                   AND area(o.box) < o.small_object_area) AS small,
-           bool_or(o.occluded) AS occluded,
-           bool_or(s.share < p.rare_share) AS rare,
-           count(o.item_id) AS objects
+    SELECT i.dataset_id, i.batch_id, i.item_id, i.uri, x.safety, x.hard, x.small, x.occluded, x.rare,
+           coalesce(x.objects, 0) AS objects
     FROM annqa.item i
     JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN obj o ON o.item_id = i.item_id
-    LEFT JOIN share s ON s.dataset_id = i.dataset_id AND s.class_id = o.class_id
-    GROUP BY 1, 2, 3, 4
+    LEFT JOIN (SELECT o.item_id, bool_or(o.safety) AS safety, bool_or(o.hard) AS hard, bool_or(o.small) AS small,
+                      bool_or(o.occluded) AS occluded, bool_or(s.share < p2.rare_share) AS rare, sum(o.n) AS objects
+               FROM oi o JOIN annqa.item i2 USING (item_id) JOIN annqa.policy p2 ON p2.dataset_id = i2.dataset_id
+               LEFT JOIN share s ON s.dataset_id = i2.dataset_id AND s.class_id = o.class_id
+               GROUP BY o.item_id) x ON x.item_id = i.item_id
 ), flags AS (   -- crowding, agreement and gold conflicts are stored per item by annqa.refresh_matches
     SELECT pi.*, p.min_agreement,
            coalesce(st.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
