@@ -104,13 +104,14 @@ COMMENT ON TABLE annqa.unit_rows_store IS 'stored rows of annqa.unit_rows, fille
 -- annqa.item_agreement, annqa.gold_item_accuracy and the views over them
 -- would otherwise recompute with a GROUP BY over every match row.
 CREATE TABLE annqa.item_rows_store (
-    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL,
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, task_type text,
     pair_rows bigint NOT NULL,           -- pair match rows of the item (0: none, no item_agreement row)
     agreement float8, mean_iou float8,   -- annqa.quality over the pair rows: accuracy, mean_iou
     disagreements bigint NOT NULL,       -- pair rows not matched
     raters bigint,                       -- count(DISTINCT reference_id) + 1 over the pair rows
     gold_conflicts bigint NOT NULL,      -- gold rows not matched
-    n_overlaps bigint NOT NULL           -- most overlapping (&&) box pairs drawn by one non-gold annotator on the item
+    n_overlaps bigint NOT NULL,          -- most overlapping (&&) box pairs drawn by one non-gold annotator on the item
+    conflicts bigint NOT NULL            -- rows of annqa.conflicts on the item (missing, extra, mismatching_label, low_overlap)
 );
 CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
 COMMENT ON TABLE annqa.item_rows_store IS 'per item with match rows or overlapping boxes: summaries of its stored match rows and its most overlapping box pairs by one rater (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
@@ -328,7 +329,8 @@ BEGIN
               GROUP BY 1, 2) x
         GROUP BY 1
     ), ms AS (
-    SELECT m.dataset_id, m.batch_id, m.item_id,
+    SELECT m.dataset_id, m.batch_id, m.item_id, min(m.task_type) AS task_type,
+           count(*) FILTER (WHERE m.status IN ('missing', 'extra', 'mismatching_label') OR m.low_overlap) AS conflicts,
            count(*) FILTER (WHERE m.comparison = 'pair') AS pair_rows,
            (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8 AS agreement,
            (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8 AS mean_iou,
@@ -339,8 +341,10 @@ BEGIN
     GROUP BY m.dataset_id, m.batch_id, m.item_id
     )
     SELECT coalesce(ms.dataset_id, i.dataset_id), CASE WHEN ms.item_id IS NULL THEN i.batch_id ELSE ms.batch_id END,
-           coalesce(ms.item_id, crowd.item_id), coalesce(ms.pair_rows, 0), ms.agreement, ms.mean_iou,
-           coalesce(ms.disagreements, 0), ms.raters, coalesce(ms.gold_conflicts, 0), coalesce(crowd.n_overlaps, 0)
+           coalesce(ms.item_id, crowd.item_id), CASE WHEN ms.item_id IS NULL THEN i.task_type ELSE ms.task_type END,
+           coalesce(ms.pair_rows, 0), ms.agreement, ms.mean_iou,
+           coalesce(ms.disagreements, 0), ms.raters, coalesce(ms.gold_conflicts, 0), coalesce(crowd.n_overlaps, 0),
+           coalesce(ms.conflicts, 0)
     FROM ms FULL JOIN crowd ON crowd.item_id = ms.item_id
     LEFT JOIN annqa.item i ON i.item_id = crowd.item_id AND ms.item_id IS NULL;
 
@@ -850,16 +854,17 @@ WITH t AS (
     UNION ALL
     SELECT DISTINCT ON (dataset_id, annotator_id) dataset_id, 'needs_calibration', annotator, accuracy, NULL::bigint
     FROM annqa.calibration_needed
-    UNION ALL
+    UNION ALL     -- the rows of annqa.conflicts and of the pair match rows are counted per item by refresh_matches
     SELECT i.dataset_id, 'repeating_edge_case', tag,
-           count(c.item_id)::float8 / count(DISTINCT i.item_id), count(c.item_id)
+           sum(coalesce(c.conflicts, 0))::bigint::float8 / count(DISTINCT i.item_id), sum(coalesce(c.conflicts, 0))::bigint
     FROM annqa.item i CROSS JOIN LATERAL unnest(i.tags) AS tag
-    LEFT JOIN annqa.conflicts c ON c.item_id = i.item_id
+    LEFT JOIN (SELECT s.item_id, s.conflicts FROM annqa.item_rows_store s WHERE annqa.warn_if_stale('match_rows')) c
+           ON c.item_id = i.item_id
     GROUP BY 1, 2, 3
     UNION ALL
     SELECT dataset_id, 'task_type_disagreement', coalesce(task_type, '<none>'),
-           1 - avg((status = 'matched')::int)::float8, count(*) FILTER (WHERE status <> 'matched')
-    FROM annqa.match_rows WHERE comparison = 'pair' GROUP BY 1, 2, 3
+           1 - ((sum(pair_rows) - sum(disagreements)) / sum(pair_rows))::float8, sum(disagreements)::bigint
+    FROM annqa.item_rows_store WHERE pair_rows > 0 AND annqa.warn_if_stale('match_rows') GROUP BY 1, 2, 3
 )
 SELECT dataset_id, topic, subject, value::float8, n,
        rank() OVER (PARTITION BY dataset_id, topic ORDER BY value DESC NULLS LAST)::int AS rank
