@@ -334,12 +334,14 @@ BEGIN
         WHERE i.batch_id = b.batch_id AND NOT EXISTS (SELECT 1 FROM audit)
         ORDER BY md5(coalesce((p.parameters ->> 'audit_seed')::bigint, b.batch_id)::text || ':' || i.item_id::text), i.item_id
         LIMIT p.audit_sample_size
-    ), per_kind AS (
-        SELECT DISTINCT ON (n.kind) n.item_id
-        FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-        WHERE i.dataset_id = b.dataset_id AND i.width IS NOT NULL AND a.kind = 'gold' AND n.class_id IS NOT NULL
-          AND n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints')
-        ORDER BY n.kind, n.annotation_id
+    ), per_kind AS (   -- a hash aggregate: no sort of the exported rows
+        SELECT n1.item_id FROM annqa.annotation n1
+        WHERE n1.annotation_id IN (
+            SELECT min(n.annotation_id)
+            FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+            WHERE i.dataset_id = b.dataset_id AND i.width IS NOT NULL AND a.kind = 'gold' AND n.class_id IS NOT NULL
+              AND n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints')
+            GROUP BY n.kind)
     )
     SELECT array_agg(DISTINCT x.item_id ORDER BY x.item_id) INTO sample
     FROM (SELECT * FROM audit UNION ALL SELECT * FROM planned UNION ALL SELECT * FROM per_kind) x;
