@@ -7,7 +7,10 @@
 -- model, so they are not a source here.
 -- ======================================================================
 
-CREATE FUNCTION annqa.export_coco(dataset text, release bigint DEFAULT NULL, annotator text DEFAULT NULL)
+-- The exporter itself, optionally restricted to some items (items NULL: all):
+-- export_coco is this with items NULL; the release gate validates the export of
+-- a bounded sample of items through it (the same code path as a full export).
+CREATE FUNCTION annqa.io_coco_export(dataset text, release bigint, annotator text, items bigint[])
     RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, annqa, pg_temp
@@ -19,18 +22,18 @@ DECLARE
     src bigint;
     rel_batch bigint;
 BEGIN
-    SELECT d.dataset_id INTO ds FROM annqa.dataset d WHERE d.name = export_coco.dataset;
+    SELECT d.dataset_id INTO ds FROM annqa.dataset d WHERE d.name = io_coco_export.dataset;
     IF ds IS NULL THEN
         RAISE EXCEPTION 'annqa.export_coco: no dataset "%"', dataset USING ERRCODE = '22023';
     END IF;
     IF annotator IS NOT NULL THEN
-        SELECT a.annotator_id INTO src FROM annqa.annotator a WHERE a.name = export_coco.annotator;
+        SELECT a.annotator_id INTO src FROM annqa.annotator a WHERE a.name = io_coco_export.annotator;
         IF src IS NULL THEN
             RAISE EXCEPTION 'annqa.export_coco: no annotator "%"', annotator USING ERRCODE = '22023';
         END IF;
     END IF;
     IF release IS NOT NULL THEN
-        SELECT r.* INTO rel FROM annqa.release r WHERE r.release_id = export_coco.release;
+        SELECT r.* INTO rel FROM annqa.release r WHERE r.release_id = io_coco_export.release;
         IF rel.release_id IS NULL OR rel.dataset_id <> ds THEN
             RAISE EXCEPTION 'annqa.export_coco: release % is not a release of dataset "%"', release, dataset USING ERRCODE = '22023';
         END IF;
@@ -48,7 +51,8 @@ BEGIN
     WITH imgs AS (
         SELECT i.* FROM annqa.item i
         WHERE i.dataset_id = ds AND i.width IS NOT NULL
-          AND (release IS NULL OR i.batch_id = rel_batch)),
+          AND (release IS NULL OR i.batch_id = rel_batch)
+          AND (items IS NULL OR i.item_id = ANY (items))),
     anns AS (
         SELECT n.*, i.width AS iw, i.height AS ih
         FROM annqa.annotation n JOIN imgs i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
@@ -89,6 +93,16 @@ BEGIN
                                 FROM annqa.label_class c WHERE c.dataset_id = ds), '[]'),
         'annotations', coalesce((SELECT jsonb_agg(o ORDER BY annotation_id) FROM out), '[]')));
 END $$;
+COMMENT ON FUNCTION annqa.io_coco_export(text, bigint, text, bigint[]) IS
+    'exporter: annqa.export_coco restricted to the given items (NULL: every item); the release gate validates the export of a bounded sample through it';
+
+CREATE FUNCTION annqa.export_coco(dataset text, release bigint DEFAULT NULL, annotator text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, annqa, pg_temp
+AS $$
+    SELECT annqa.io_coco_export(dataset, release, annotator, NULL);
+$$;
 COMMENT ON FUNCTION annqa.export_coco(text, bigint, text) IS
     'a COCO instances file of a dataset (or of the batch of a passed release): images, categories, gold annotations (or one named annotator''s) with bbox, area, iscrowd, RLE or polygons, keypoints; info.version = the dataset version';
 

@@ -90,10 +90,39 @@ COMMENT ON TABLE annqa.match_rows_store IS 'stored rows of annqa.match_rows, fil
 
 CREATE TABLE annqa.unit_rows_store (
     dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, family text NOT NULL, unit int NOT NULL,
-    unit_key text NOT NULL, annotator_id bigint NOT NULL, annotation_id bigint, class_id bigint, label text
+    unit_key text NOT NULL, annotator_id bigint NOT NULL, annotation_id bigint, class_id bigint, label text,
+    -- precomputed for the agreement views (a GROUP BY over the stored rows then needs no sort)
+    unit_raters int NOT NULL,            -- ratings (rows) of the unit
+    class_raters int NOT NULL,           -- rows of the unit with this row's class_id (NULLs together)
+    unit_class_first boolean NOT NULL,   -- first row of its (unit, class_id)
+    item_class_first boolean NOT NULL    -- first row of its (item, class_id)
 );
 CREATE INDEX unit_rows_store_dataset ON annqa.unit_rows_store (dataset_id);
 COMMENT ON TABLE annqa.unit_rows_store IS 'stored rows of annqa.unit_rows, filled by annqa.refresh_matches(); derived data, not dumped';
+
+-- Per-item summaries of the stored match rows, filled with them: what
+-- annqa.item_agreement, annqa.gold_item_accuracy and the views over them
+-- would otherwise recompute with a GROUP BY over every match row.
+CREATE TABLE annqa.item_rows_store (
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, task_type text,
+    pair_rows bigint NOT NULL,           -- pair match rows of the item (0: none, no item_agreement row)
+    agreement float8, mean_iou float8,   -- annqa.quality over the pair rows: accuracy, mean_iou
+    disagreements bigint NOT NULL,       -- pair rows not matched
+    raters bigint,                       -- count(DISTINCT reference_id) + 1 over the pair rows
+    gold_conflicts bigint NOT NULL,      -- gold rows not matched
+    n_overlaps bigint NOT NULL,          -- most overlapping (&&) box pairs drawn by one non-gold annotator on the item
+    conflicts bigint NOT NULL            -- rows of annqa.conflicts on the item (missing, extra, mismatching_label, low_overlap)
+);
+CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
+COMMENT ON TABLE annqa.item_rows_store IS 'per item with match rows or overlapping boxes: summaries of its stored match rows and its most overlapping box pairs by one rater (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
+
+CREATE TABLE annqa.gold_item_store (
+    dataset_id bigint NOT NULL, batch_id bigint, annotator_id bigint NOT NULL, item_id bigint NOT NULL,
+    accuracy float8 NOT NULL,            -- coalesce(annqa.quality over the gold rows).accuracy, 1)
+    annotated_at timestamptz             -- the rater's latest annotation on the item (max created_at)
+);
+CREATE INDEX gold_item_store_dataset ON annqa.gold_item_store (dataset_id);
+COMMENT ON TABLE annqa.gold_item_store IS 'per rater and gold/validation item: CVAT accuracy against gold over its stored match rows and the rater''s latest annotation time (read by annqa.gold_item_accuracy and annqa.calibration_needed), filled by annqa.refresh_matches(); derived data, not dumped';
 
 CREATE TABLE annqa.match_refresh (
     dataset_id   bigint PRIMARY KEY REFERENCES annqa.dataset ON DELETE CASCADE,
@@ -163,12 +192,16 @@ BEGIN
     IF dataset IS NULL THEN   -- stored rows of deleted datasets
         DELETE FROM annqa.match_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.item_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
     END IF;
     IF ids IS NULL THEN
         RETURN 0;
     END IF;
     DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (ids);
     DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (ids);
 
     INSERT INTO annqa.match_rows_store
     WITH golds AS (
@@ -268,11 +301,61 @@ BEGIN
         SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
         WHERE p.family = 'mask'
     )
-    SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
-           (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
-           a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
-           u.label
-    FROM u JOIN annqa.annotator a ON a.name = u.annotator;
+    SELECT x.*,
+           count(*) OVER (PARTITION BY x.item_id, x.family, x.unit) AS unit_raters,
+           count(*) OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id) AS class_raters,
+           row_number() OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id ORDER BY x.annotator_id) = 1 AS unit_class_first,
+           row_number() OVER (PARTITION BY x.item_id, x.class_id ORDER BY x.family, x.unit, x.annotator_id) = 1 AS item_class_first
+    FROM (SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
+                 (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
+                 a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
+                 u.label
+          FROM u JOIN annqa.annotator a ON a.name = u.annotator) x;
+
+    -- per-item summaries of the match rows just stored (the expressions of the views they serve),
+    -- and the crowding of the item: the most overlapping box pairs one rater drew on it
+    INSERT INTO annqa.item_rows_store
+    WITH obj AS (
+        SELECT an.annotation_id, an.item_id, an.annotator_id, an.box
+        FROM annqa.annotation an
+        JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+        JOIN annqa.item i ON i.item_id = an.item_id
+        WHERE an.box IS NOT NULL AND i.dataset_id = ANY (ids)
+    ), crowd AS (
+        SELECT x.item_id, max(x.n) AS n_overlaps
+        FROM (SELECT a.item_id, a.annotator_id, count(*) AS n
+              FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
+                                   AND a.annotation_id < b.annotation_id AND a.box && b.box
+              GROUP BY 1, 2) x
+        GROUP BY 1
+    ), ms AS (
+    SELECT m.dataset_id, m.batch_id, m.item_id, min(m.task_type) AS task_type,
+           count(*) FILTER (WHERE m.status IN ('missing', 'extra', 'mismatching_label') OR m.low_overlap) AS conflicts,
+           count(*) FILTER (WHERE m.comparison = 'pair') AS pair_rows,
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8 AS agreement,
+           (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8 AS mean_iou,
+           count(*) FILTER (WHERE m.comparison = 'pair' AND m.status <> 'matched') AS disagreements,
+           count(DISTINCT m.reference_id) FILTER (WHERE m.comparison = 'pair') + 1 AS raters,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched') AS gold_conflicts
+    FROM annqa.match_rows_store m WHERE m.dataset_id = ANY (ids)
+    GROUP BY m.dataset_id, m.batch_id, m.item_id
+    )
+    SELECT coalesce(ms.dataset_id, i.dataset_id), CASE WHEN ms.item_id IS NULL THEN i.batch_id ELSE ms.batch_id END,
+           coalesce(ms.item_id, crowd.item_id), CASE WHEN ms.item_id IS NULL THEN i.task_type ELSE ms.task_type END,
+           coalesce(ms.pair_rows, 0), ms.agreement, ms.mean_iou,
+           coalesce(ms.disagreements, 0), ms.raters, coalesce(ms.gold_conflicts, 0), coalesce(crowd.n_overlaps, 0),
+           coalesce(ms.conflicts, 0)
+    FROM ms FULL JOIN crowd ON crowd.item_id = ms.item_id
+    LEFT JOIN annqa.item i ON i.item_id = crowd.item_id AND ms.item_id IS NULL;
+
+    INSERT INTO annqa.gold_item_store
+    SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
+           (SELECT max(an.created_at) FROM annqa.annotation an
+             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id)
+    FROM (SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
+                 coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy
+          FROM annqa.match_rows_store m WHERE m.comparison = 'gold' AND m.dataset_id = ANY (ids)
+          GROUP BY 1, 2, 3, 4) g;
 
     UPDATE annqa.match_refresh r
        SET refreshed_at = clock_timestamp(), stale = false,
@@ -346,7 +429,8 @@ COMMENT ON COLUMN annqa.match_rows.low_overlap IS 'a matched pair whose similari
 
 CREATE VIEW annqa.unit_rows WITH (security_invoker = true) AS
 SELECT s.dataset_id, s.batch_id, s.item_id, s.family, s.unit, s.unit_key,
-       s.annotator_id, s.annotation_id, s.class_id, s.label
+       s.annotator_id, s.annotation_id, s.class_id, s.label,
+       s.unit_raters, s.class_raters, s.unit_class_first, s.item_class_first
 FROM annqa.unit_rows_store s
 WHERE annqa.warn_if_stale('unit_rows');
 COMMENT ON VIEW annqa.unit_rows IS 'stored by annqa.refresh_matches() (WARNING when stale): object units (annqa.object_units) of the raters of each item and geometry family: one row per unit and rater of the batch, label NULL when the rater has no object in the unit; the input of the object-level agreement statistics';
@@ -360,23 +444,77 @@ COMMENT ON COLUMN annqa.unit_rows.annotator_id IS 'the rater';
 COMMENT ON COLUMN annqa.unit_rows.annotation_id IS 'the rater''s object in the unit, NULL when none';
 COMMENT ON COLUMN annqa.unit_rows.class_id IS 'its class';
 COMMENT ON COLUMN annqa.unit_rows.label IS 'its class name; NULL when the rater has no object in the unit';
+COMMENT ON COLUMN annqa.unit_rows.unit_raters IS 'rows (ratings) of the unit';
+COMMENT ON COLUMN annqa.unit_rows.class_raters IS 'rows of the unit with this row''s class_id (rows without a class counted together)';
+COMMENT ON COLUMN annqa.unit_rows.unit_class_first IS 'the first row (by annotator_id) of its unit and class_id';
+COMMENT ON COLUMN annqa.unit_rows.item_class_first IS 'the first row (by family, unit, annotator_id) of its item and class_id';
 
 -- ---------------------------------------------------------------- agreement
 
+-- Category-specific agreement of class c: every unit of the batch is rated
+-- yes (the rater's object in the unit is a c) or no.  The statistics depend
+-- only on how many units have m ratings of which y are yes, so instead of
+-- feeding the aggregates every unit row once per class, the view counts the
+-- units per (class, m, y) in one GROUP BY over the stored rows (unit_raters =
+-- m, class_raters = y, precomputed by refresh_matches) and evaluates the
+-- formulas of annqa.fleiss_kappa, annqa.krippendorff_alpha (nominal) and
+-- annqa.percent_agreement (src/core/agree_stats.c) on those counts:
+--   pi_yes = (1/N) sum_u y/m, pi_no = (1/N) sum_u (m-y)/m over the N units;
+--   p_a = mean over the N2 units with m >= 2 of (y(y-1) + (m-y)(m-y-1)) / (m(m-1));
+--   kappa = (p_a - p_e) / (1 - p_e), p_e = pi_yes^2 + pi_no^2 (NULL when 1 - p_e < 1e-14);
+--   alpha = 1 - D_o / D_e over the n ratings of the pairable units, Y of them yes:
+--   D_e = (n^2 - Y^2 - (n-Y)^2) / (n(n-1)), D_o = (1/n) sum_u 2y(m-y)/(m-1) (NULL when D_e = 0);
+--   percent agreement = p_a.
+-- Each sum over units is a count times a per-(m, y) term, as the C kernels'
+-- compensated sums of those identical terms give.
 CREATE VIEW annqa.agreement_by_class WITH (security_invoker = true) AS
-WITH k AS (
-    SELECT DISTINCT dataset_id, batch_id, class_id FROM annqa.unit_rows WHERE class_id IS NOT NULL
-), ag AS (
-    SELECT u.dataset_id, u.batch_id, k.class_id,
-           annqa.fleiss_kappa(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS fleiss_kappa,
-           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END, 'nominal') AS krippendorff_alpha,
-           annqa.percent_agreement(u.unit_key, u.annotator_id, CASE WHEN u.class_id = k.class_id THEN 'yes' ELSE 'no' END) AS percent_agreement,
-           count(DISTINCT u.item_id) FILTER (WHERE u.class_id = k.class_id) AS items,
-           count(DISTINCT u.unit_key) FILTER (WHERE u.class_id = k.class_id) AS units,
-           count(DISTINCT u.annotator_id) AS raters
+WITH g AS (   -- one pass over the stored unit rows
+    SELECT u.dataset_id, u.batch_id, u.class_id, u.unit_raters AS m, u.class_raters AS y,
+           count(*) AS n_rows, count(*) FILTER (WHERE u.unit_class_first) AS units,
+           count(*) FILTER (WHERE u.item_class_first) AS items
     FROM annqa.unit_rows u
-    JOIN k ON k.dataset_id = u.dataset_id AND k.batch_id IS NOT DISTINCT FROM u.batch_id
-    GROUP BY u.dataset_id, u.batch_id, k.class_id
+    GROUP BY 1, 2, 3, 4, 5
+), bm AS (    -- per batch and m: units (each has m rows)
+    SELECT dataset_id, batch_id, m, (sum(n_rows) / m)::bigint AS units FROM g GROUP BY 1, 2, 3
+), cm AS (    -- per batch, class and m, over the units where some rater drew the class
+    SELECT dataset_id, batch_id, class_id, m, sum(units * y) AS ym, sum(units) AS km,
+           sum(CASE WHEN m >= 2 THEN units * ((y * (y - 1) + (m - y) * (m - y - 1))::float8 / (m::float8 * (m - 1)::float8)) END) AS pa_m,
+           sum(CASE WHEN m >= 2 THEN units * ((2 * y * (m - y))::float8 / (m - 1)::float8) END) AS do_m
+    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4
+), k AS (
+    SELECT dataset_id, batch_id, class_id, sum(units) AS units, sum(items) AS items
+    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3
+), s AS (     -- the sufficient statistics of each class's yes/no rating over every unit of the batch
+    SELECT k.dataset_id, k.batch_id, k.class_id,
+           sum(bm.units) AS n_units,
+           sum(bm.units) FILTER (WHERE bm.m >= 2) AS n2,
+           sum(bm.units * bm.m) FILTER (WHERE bm.m >= 2) AS r2,
+           sum(coalesce(cm.ym, 0)) FILTER (WHERE bm.m >= 2) AS y2,
+           sum(coalesce(cm.ym, 0)::float8 * (1.0::float8 / bm.m)) AS sum_yes,
+           sum((bm.units * bm.m - coalesce(cm.ym, 0))::float8 * (1.0::float8 / bm.m)) AS sum_no,
+           sum(coalesce(cm.pa_m, 0) + (bm.units - coalesce(cm.km, 0))) FILTER (WHERE bm.m >= 2) AS pa_sum,
+           sum(coalesce(cm.do_m, 0)) FILTER (WHERE bm.m >= 2) AS do_sum
+    FROM k
+    JOIN bm ON bm.dataset_id = k.dataset_id AND bm.batch_id IS NOT DISTINCT FROM k.batch_id
+    LEFT JOIN cm ON cm.dataset_id = k.dataset_id AND cm.batch_id IS NOT DISTINCT FROM k.batch_id
+                AND cm.class_id = k.class_id AND cm.m = bm.m
+    GROUP BY 1, 2, 3
+), st AS (
+    SELECT s.*, s.pa_sum / s.n2 AS p_a,
+           (s.sum_yes / s.n_units) * (s.sum_yes / s.n_units) + (s.sum_no / s.n_units) * (s.sum_no / s.n_units) AS p_e,
+           (s.r2::float8 * s.r2 - (s.y2::float8 * s.y2 + (s.r2 - s.y2)::float8 * (s.r2 - s.y2)))
+               / (s.r2::float8 * (s.r2 - 1)) AS d_e
+    FROM s
+), ag AS (
+    SELECT st.dataset_id, st.batch_id, st.class_id,
+           CASE WHEN st.n2 > 0 AND 1.0::float8 - st.p_e >= 1e-14::float8
+                THEN (st.p_a - st.p_e) / (1.0::float8 - st.p_e) END AS fleiss_kappa,
+           CASE WHEN st.n2 > 0 AND st.d_e > 0 THEN 1 - (st.do_sum / st.r2) / st.d_e END AS krippendorff_alpha,
+           CASE WHEN st.n2 > 0 THEN st.p_a END AS percent_agreement
+    FROM st
+), raters AS (
+    SELECT dataset_id, batch_id, count(*) AS raters
+    FROM (SELECT DISTINCT dataset_id, batch_id, annotator_id FROM annqa.unit_rows) r GROUP BY 1, 2
 ), iou AS (
     SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
     FROM annqa.match_rows WHERE comparison = 'pair' AND status = 'matched'
@@ -384,8 +522,10 @@ WITH k AS (
 )
 SELECT ag.dataset_id, ag.batch_id, b.name AS batch, ag.class_id, c.name AS class, c.risk,
        ag.fleiss_kappa::float8, ag.krippendorff_alpha::float8, ag.percent_agreement::float8,
-       iou.mean_iou::float8, ag.items::bigint, ag.units::bigint, ag.raters::bigint
+       iou.mean_iou::float8, k.items::bigint, k.units::bigint, r.raters::bigint
 FROM ag
+JOIN k ON k.dataset_id = ag.dataset_id AND k.batch_id IS NOT DISTINCT FROM ag.batch_id AND k.class_id = ag.class_id
+JOIN raters r ON r.dataset_id = ag.dataset_id AND r.batch_id IS NOT DISTINCT FROM ag.batch_id
 JOIN annqa.label_class c ON c.class_id = ag.class_id
 LEFT JOIN annqa.batch b ON b.batch_id = ag.batch_id
 LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
@@ -426,13 +566,11 @@ COMMENT ON VIEW annqa.agreement_matrix IS 'annotator x annotator, both direction
 -- ---------------------------------------------------------------- gold
 
 CREATE VIEW annqa.gold_item_accuracy WITH (security_invoker = true) AS
-SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
-       coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy,
-       (coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1) >= min(p.gold_pass_accuracy)) AS passed
-FROM annqa.match_rows m JOIN annqa.policy p USING (dataset_id)
-WHERE m.comparison = 'gold'
-GROUP BY 1, 2, 3, 4;
-COMMENT ON VIEW annqa.gold_item_accuracy IS 'each rater''s CVAT accuracy against gold on each gold/validation item, and whether it reaches the policy''s gold_pass_accuracy';
+SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
+       (g.accuracy >= p.gold_pass_accuracy) AS passed
+FROM annqa.gold_item_store g JOIN annqa.policy p USING (dataset_id)
+WHERE annqa.warn_if_stale('match_rows');
+COMMENT ON VIEW annqa.gold_item_accuracy IS 'each rater''s CVAT accuracy against gold on each gold/validation item (over its match rows, stored per item by annqa.refresh_matches; WARNING when stale), and whether it reaches the policy''s gold_pass_accuracy';
 
 CREATE VIEW annqa.gold_accuracy WITH (security_invoker = true) AS
 WITH q AS (
@@ -539,18 +677,42 @@ WINDOW w AS (PARTITION BY g.dataset_id, g.batch_id, g.class_id, g.annotator_id);
 COMMENT ON VIEW annqa.rework IS 'the rework log rolled up by dataset, batch, class, annotator and reason (none: accepted); rework_rate = reviews with this reason that were not accepted / all reviews of the same batch, class and annotator (class and annotator NULL for an item-level review)';
 
 CREATE VIEW annqa.coverage WITH (security_invoker = true) AS
-WITH obs AS (
-    SELECT i.dataset_id, i.batch_id, t.tag, an.class_id, i.item_id, an.annotation_id, an.annotator_id
-    FROM annqa.item i
-    CROSS JOIN LATERAL unnest(i.tags || ''::text) AS t(tag)
-    LEFT JOIN (annqa.annotation an JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
-           ON an.item_id = i.item_id
-), agg AS (
-    SELECT dataset_id, batch_id, tag, class_id, GROUPING(class_id) = 1 AS any_class,
-           count(DISTINCT item_id) AS items,
-           count(annotation_id)::float8 / greatest(count(DISTINCT annotator_id), 1) AS objects
-    FROM obs
-    GROUP BY GROUPING SETS ((dataset_id, batch_id, tag), (dataset_id, batch_id, tag, class_id))
+WITH j AS (   -- one hashed pass over the non-gold annotations: objects per item and class, and the
+              -- raters of each class, per batch and tag list
+    SELECT i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id, an.annotator_id, count(*) AS n,
+           GROUPING(i.item_id) = 1 AS by_rater
+    FROM annqa.annotation an
+    JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+    JOIN annqa.item i ON i.item_id = an.item_id
+    GROUP BY GROUPING SETS ((i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id),
+                            (i.dataset_id, i.batch_id, i.tags, an.class_id, an.annotator_id))
+), tg AS (    -- the tags of each tag list, '' (every item) included, with their multiplicity
+    SELECT x.tags, t.tag, count(*) AS mult
+    FROM (SELECT DISTINCT tags FROM annqa.item) x CROSS JOIN LATERAL unnest(x.tags || ''::text) AS t(tag)
+    GROUP BY 1, 2
+), rt AS (    -- the raters of each batch, tag and class (class NULL: objects without a class)
+    SELECT DISTINCT j.dataset_id, j.batch_id, tg.tag, j.class_id, j.annotator_id
+    FROM j JOIN tg ON tg.tags = j.tags WHERE j.by_rater
+), agg AS (   -- per class: items with an object of the class; objects / raters who drew it
+    SELECT x.dataset_id, x.batch_id, x.tag, x.class_id, false AS any_class, x.items,
+           x.n::float8 / greatest(coalesce(r.raters, 0), 1) AS objects
+    FROM (SELECT j.dataset_id, j.batch_id, tg.tag, j.class_id, count(*) AS items, sum(j.n * tg.mult) AS n
+          FROM j JOIN tg ON tg.tags = j.tags
+          WHERE NOT j.by_rater AND j.class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
+    LEFT JOIN (SELECT dataset_id, batch_id, tag, class_id, count(*) AS raters FROM rt GROUP BY 1, 2, 3, 4) r
+           ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
+          AND r.class_id = x.class_id
+    UNION ALL     -- any class: every item with the tag; all objects / all raters
+    SELECT x.dataset_id, x.batch_id, x.tag, NULL, true, x.items,
+           coalesce(o.n, 0)::float8 / greatest(coalesce(r.raters, 0), 1)
+    FROM (SELECT i.dataset_id, i.batch_id, tg.tag, sum(i.items) AS items
+          FROM (SELECT dataset_id, batch_id, tags, count(*) AS items FROM annqa.item GROUP BY 1, 2, 3) i
+          JOIN tg ON tg.tags = i.tags GROUP BY 1, 2, 3) x
+    LEFT JOIN (SELECT j.dataset_id, j.batch_id, tg.tag, sum(j.n * tg.mult) AS n
+               FROM j JOIN tg ON tg.tags = j.tags WHERE NOT j.by_rater GROUP BY 1, 2, 3) o
+           ON o.dataset_id = x.dataset_id AND o.batch_id IS NOT DISTINCT FROM x.batch_id AND o.tag = x.tag
+    LEFT JOIN (SELECT dataset_id, batch_id, tag, count(DISTINCT annotator_id) AS raters FROM rt GROUP BY 1, 2, 3) r
+           ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
 ), obs_keys AS (
     SELECT dataset_id, batch_id, tag, CASE WHEN any_class THEN NULL ELSE class_id END AS class_id
     FROM agg WHERE any_class OR class_id IS NOT NULL
@@ -576,61 +738,46 @@ COMMENT ON VIEW annqa.coverage IS 'per batch, edge-case tag (NULL: all items) an
 -- ---------------------------------------------------------------- review queue
 
 CREATE VIEW annqa.item_agreement WITH (security_invoker = true) AS
-SELECT dataset_id, batch_id, item_id,
-       (annqa.quality(status, similarity)).accuracy::float8 AS agreement,
-       (annqa.quality(status, similarity)).mean_iou::float8 AS mean_iou,
-       count(*) FILTER (WHERE status <> 'matched')::bigint AS disagreements,
-       count(DISTINCT reference_id) + 1 AS raters
-FROM annqa.match_rows WHERE comparison = 'pair'
-GROUP BY 1, 2, 3;
-COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects';
+SELECT s.dataset_id, s.batch_id, s.item_id, s.agreement, s.mean_iou, s.disagreements, s.raters
+FROM annqa.item_rows_store s
+WHERE s.pair_rows > 0 AND annqa.warn_if_stale('match_rows');
+COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects (stored per item by annqa.refresh_matches; WARNING when stale)';
 
 CREATE VIEW annqa.review_queue WITH (security_invoker = true) AS
-WITH obj AS (
-    SELECT an.annotation_id, an.item_id, an.annotator_id, an.class_id, an.box, an.occluded, c.risk, c.small_object_area
+WITH oi AS (   -- the non-gold objects per item and class (one hash aggregate on integer keys)
+    SELECT an.item_id, an.class_id,
+           bool_or(c.risk = 'safety_critical') AS safety,
+           bool_or(c.risk = 'hard') AS hard,
+           bool_or(an.box IS NOT NULL AND c.small_object_area IS NOT NULL AND area(an.box) < c.small_object_area) AS small,
+           bool_or(an.occluded) AS occluded,
+           count(*) AS n
     FROM annqa.annotation an
     JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
     LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+    GROUP BY an.item_id, an.class_id
 ), share AS (
-    SELECT i.dataset_id, o.class_id, count(*)::float8 / sum(count(*)) OVER (PARTITION BY i.dataset_id) AS share
-    FROM obj o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
-), crowd AS (
-    SELECT a.item_id, a.annotator_id, count(*) AS n_overlaps
-    FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
-                         AND a.annotation_id < b.annotation_id AND a.box && b.box
-    WHERE a.box IS NOT NULL AND b.box IS NOT NULL
-    GROUP BY 1, 2
-), crowd_item AS (
-    SELECT item_id, max(n_overlaps) AS n_overlaps FROM crowd GROUP BY 1
-), gold_conf AS (
-    SELECT item_id, count(*) AS n FROM annqa.match_rows
-    WHERE comparison = 'gold' AND status <> 'matched' GROUP BY 1
+    SELECT i.dataset_id, o.class_id, sum(o.n)::bigint::float8 / sum(sum(o.n)) OVER (PARTITION BY i.dataset_id) AS share
+    FROM oi o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
 ), per_item AS (
-    SELECT i.dataset_id, i.batch_id, i.item_id, i.uri,
-           bool_or(o.risk = 'safety_critical') AS safety,
-           bool_or(o.risk = 'hard') AS hard,
-           bool_or(o.box IS NOT NULL AND o.small_object_area IS NOT NULL
-                   AND area(o.box) < o.small_object_area) AS small,
-           bool_or(o.occluded) AS occluded,
-           bool_or(s.share < p.rare_share) AS rare,
-           count(o.item_id) AS objects
+    SELECT i.dataset_id, i.batch_id, i.item_id, i.uri, x.safety, x.hard, x.small, x.occluded, x.rare,
+           coalesce(x.objects, 0) AS objects
     FROM annqa.item i
     JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN obj o ON o.item_id = i.item_id
-    LEFT JOIN share s ON s.dataset_id = i.dataset_id AND s.class_id = o.class_id
-    GROUP BY 1, 2, 3, 4
-), flags AS (
+    LEFT JOIN (SELECT o.item_id, bool_or(o.safety) AS safety, bool_or(o.hard) AS hard, bool_or(o.small) AS small,
+                      bool_or(o.occluded) AS occluded, bool_or(s.share < p2.rare_share) AS rare, sum(o.n) AS objects
+               FROM oi o JOIN annqa.item i2 USING (item_id) JOIN annqa.policy p2 ON p2.dataset_id = i2.dataset_id
+               LEFT JOIN share s ON s.dataset_id = i2.dataset_id AND s.class_id = o.class_id
+               GROUP BY o.item_id) x ON x.item_id = i.item_id
+), flags AS (   -- crowding, agreement and gold conflicts are stored per item by annqa.refresh_matches
     SELECT pi.*, p.min_agreement,
-           coalesce(ci.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
-           ia.agreement,
-           coalesce(ia.agreement < p.min_agreement, false) AS low_agreement,
-           coalesce(gc.n, 0) AS gold_conflicts,
+           coalesce(st.n_overlaps, 0) >= p.crowded_overlaps AS crowded,
+           CASE WHEN st.pair_rows > 0 THEN st.agreement END AS agreement,
+           coalesce(st.pair_rows > 0 AND st.agreement < p.min_agreement, false) AS low_agreement,
+           coalesce(st.gold_conflicts, 0) AS gold_conflicts,
            EXISTS (SELECT 1 FROM annqa.review r WHERE r.item_id = pi.item_id) AS reviewed
     FROM per_item pi
     JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN annqa.item_agreement ia ON ia.item_id = pi.item_id
-    LEFT JOIN crowd_item ci ON ci.item_id = pi.item_id
-    LEFT JOIN gold_conf gc ON gc.item_id = pi.item_id
+    LEFT JOIN (SELECT * FROM annqa.item_rows_store WHERE annqa.warn_if_stale('match_rows')) st ON st.item_id = pi.item_id
 ), scored AS (
     SELECT f.*,
            (3 * coalesce(safety, false)::int + 2 * coalesce(hard, false)::int + coalesce(small, false)::int
@@ -664,11 +811,11 @@ COMMENT ON VIEW annqa.low_agreement_items IS 'the targeted QA queue: items whose
 -- ---------------------------------------------------------------- calibration and monitoring
 
 CREATE VIEW annqa.calibration_needed WITH (security_invoker = true) AS
-WITH item_time AS (
-    SELECT g.dataset_id, g.annotator_id, g.item_id, g.accuracy, g.passed,
-           (SELECT max(an.created_at) FROM annqa.annotation an
-             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id) AS at
-    FROM annqa.gold_item_accuracy g
+WITH item_time AS (   -- the rater's latest annotation time on the item is stored with its gold accuracy
+    SELECT g.dataset_id, g.annotator_id, g.item_id, g.accuracy, (g.accuracy >= p.gold_pass_accuracy) AS passed,
+           g.annotated_at AS at
+    FROM annqa.gold_item_store g JOIN annqa.policy p USING (dataset_id)
+    WHERE annqa.warn_if_stale('match_rows')
 ), overall AS (
     SELECT dataset_id, annotator_id, avg(accuracy) AS accuracy, avg(passed::int)::float8 AS pass_rate,
            max(at) AS last_at
@@ -707,16 +854,17 @@ WITH t AS (
     UNION ALL
     SELECT DISTINCT ON (dataset_id, annotator_id) dataset_id, 'needs_calibration', annotator, accuracy, NULL::bigint
     FROM annqa.calibration_needed
-    UNION ALL
+    UNION ALL     -- the rows of annqa.conflicts and of the pair match rows are counted per item by refresh_matches
     SELECT i.dataset_id, 'repeating_edge_case', tag,
-           count(c.item_id)::float8 / count(DISTINCT i.item_id), count(c.item_id)
+           sum(coalesce(c.conflicts, 0))::bigint::float8 / count(DISTINCT i.item_id), sum(coalesce(c.conflicts, 0))::bigint
     FROM annqa.item i CROSS JOIN LATERAL unnest(i.tags) AS tag
-    LEFT JOIN annqa.conflicts c ON c.item_id = i.item_id
+    LEFT JOIN (SELECT s.item_id, s.conflicts FROM annqa.item_rows_store s WHERE annqa.warn_if_stale('match_rows')) c
+           ON c.item_id = i.item_id
     GROUP BY 1, 2, 3
     UNION ALL
     SELECT dataset_id, 'task_type_disagreement', coalesce(task_type, '<none>'),
-           1 - avg((status = 'matched')::int)::float8, count(*) FILTER (WHERE status <> 'matched')
-    FROM annqa.match_rows WHERE comparison = 'pair' GROUP BY 1, 2, 3
+           1 - ((sum(pair_rows) - sum(disagreements)) / sum(pair_rows))::float8, sum(disagreements)::bigint
+    FROM annqa.item_rows_store WHERE pair_rows > 0 AND annqa.warn_if_stale('match_rows') GROUP BY 1, 2, 3
 )
 SELECT dataset_id, topic, subject, value::float8, n,
        rank() OVER (PARTITION BY dataset_id, topic ORDER BY value DESC NULLS LAST)::int AS rank
@@ -744,16 +892,18 @@ WITH d AS (
            count(c.class_id) FILTER (WHERE c.risk <> 'normal') AS risky
     FROM annqa.dataset d LEFT JOIN annqa.label_class c USING (dataset_id)
     GROUP BY 1
-), ev AS (
+), ev AS MATERIALIZED (   -- each count once (inlined, a count used twice in the list below runs twice)
     SELECT d.classes, d.items, cls.*,
-           (SELECT count(DISTINCT i.item_id) FROM annqa.item i
-              JOIN annqa.annotation an USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-             WHERE i.dataset_id = d.dataset_id AND i.in_gold_set AND a.kind = 'gold') AS gold_items,
+           (SELECT count(*) FROM annqa.item i
+             WHERE i.dataset_id = d.dataset_id AND i.in_gold_set
+               AND EXISTS (SELECT 1 FROM annqa.annotation an JOIN annqa.annotator a USING (annotator_id)
+                           WHERE an.item_id = i.item_id AND a.kind = 'gold')) AS gold_items,
            (SELECT count(*) FROM annqa.item i WHERE i.dataset_id = d.dataset_id AND i.is_validation) AS validation_items,
            (SELECT count(*) FROM (SELECT 1 FROM annqa.annotation an JOIN annqa.item i USING (item_id)
                                     JOIN annqa.annotator a USING (annotator_id)
                                   WHERE i.dataset_id = d.dataset_id AND a.kind <> 'gold' AND an.kind <> 'tag'
-                                  GROUP BY an.item_id HAVING count(DISTINCT an.annotator_id) >= 2) x) AS agreement_rows,
+                                  -- two or more raters (min <> max: a hash aggregate, no sort)
+                                  GROUP BY an.item_id HAVING min(an.annotator_id) <> max(an.annotator_id)) x) AS agreement_rows,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)
              WHERE i.dataset_id = d.dataset_id) AS reviews,
            (SELECT count(*) FROM annqa.review r JOIN annqa.item i USING (item_id)

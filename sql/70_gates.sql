@@ -72,6 +72,179 @@ END
 $fn$;
 COMMENT ON FUNCTION annqa.draw_audit_sample(bigint, bigint) IS 'draws the batch''s random audit sample into annqa.audit_sample: the policy''s audit_sample_size items with the smallest md5(seed || '':'' || item_id); seed defaults to parameters.audit_seed, then the batch_id; a batch keeps a sample once drawn; returns the sample size';
 
+-- ---------------------------------------------------------------- export validity, relationally
+-- The release gate's export_format check used to build the whole dataset's
+-- COCO export as one jsonb value and walk it with annqa.validate_coco: at 1M
+-- annotations that is most of the gate's time.  annqa.coco_export_problems
+-- checks the same rows relationally: exactly the images, categories and
+-- annotations annqa.export_coco(dataset) writes, with the rules of
+-- annqa.validate_coco, giving the same path and problem text.  Annotations
+-- whose segmentation is a polygon list (polygons, and rotated boxes as their
+-- corners) are rare and need PostGIS: they go through the validator's own
+-- per-annotation check on the object built as the exporter builds it.  Rows
+-- the exporter cannot write at all (it raises an error) are reported as
+-- "export fails: ..." instead of aborting the gate.
+
+-- One exported polygon-list annotation, checked by validate_coco's own rule
+-- (annqa.io_coco_check_annotation) on the object the exporter writes.
+CREATE FUNCTION annqa.io_coco_check_exported(n annqa.annotation, w float8, h float8, has_cat boolean)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+DECLARE
+    o jsonb;
+BEGIN
+    BEGIN
+        -- the exporter's object (sql/58_export.sql, annqa.io_coco_export)
+        o := jsonb_strip_nulls(jsonb_build_object(
+            'id', n.annotation_id, 'image_id', n.item_id, 'category_id', n.class_id,
+            'bbox', to_jsonb(annqa.to_xywh(n.box)),
+            'area', coalesce(n.area,
+                             CASE n.kind WHEN 'mask' THEN annqa.area(n.mask)::float8
+                                         WHEN 'polygon' THEN annqa.io_area(n.polygon)
+                                         WHEN 'rbox' THEN annqa.area(n.rbox)
+                                         ELSE (annqa.to_xywh(n.box))[3] * (annqa.to_xywh(n.box))[4] END),
+            'iscrowd', n.is_crowd::int,
+            'segmentation', CASE WHEN n.mask IS NOT NULL THEN annqa.rle_jsonb(n.mask)
+                                 WHEN n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon) THEN annqa.io_coco_polygons(n.polygon)
+                                 WHEN n.rbox IS NOT NULL THEN jsonb_build_array(to_jsonb(annqa.corners(n.rbox)))
+                                 ELSE '[]'::jsonb END));
+    EXCEPTION WHEN data_exception THEN
+        RETURN NEXT 'export fails: ' || SQLERRM;
+        RETURN;
+    END;
+    RETURN QUERY SELECT x FROM annqa.io_coco_check_annotation(o, w, h, has_cat, 1) x;
+END
+$fn$;
+COMMENT ON FUNCTION annqa.io_coco_check_exported(annqa.annotation, float8, float8, boolean) IS 'annqa.coco_export_problems helper: the validate_coco problems of one annotation as the exporter writes it (used for polygon-list segmentations); "export fails: ..." when the exporter would raise an error on it';
+
+CREATE FUNCTION annqa.coco_export_problems(dataset_id bigint)
+RETURNS TABLE (path text, problem text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+WITH imgs AS (   -- the images export_coco(dataset) writes
+    SELECT i.item_id, i.width, i.height,
+           -- validate_coco links an annotation to an image only when its id, width and height are integers
+           CASE WHEN i.height IS NOT NULL AND abs(i.item_id) < 9000000000000000 THEN i.width::float8 END AS w,
+           i.height::float8 AS h
+    FROM annqa.item i WHERE i.dataset_id = coco_export_problems.dataset_id AND i.width IS NOT NULL
+), cats AS (
+    SELECT c.class_id, c.name FROM annqa.label_class c WHERE c.dataset_id = coco_export_problems.dataset_id
+), exported AS (   -- the annotations it writes: gold, of an exported kind, with a class
+    SELECT n.annotation_id AS id, n.item_id, n.class_id, n.kind, n.box, n.mask, n.area AS stored_area,
+           n.polygon, n.rbox, i.w, i.h, (c.class_id IS NOT NULL) AS has_cat,
+           -- certainly valid: a plain box (no mask, polygon, rotated box or stored area) with a
+           -- non-zero id, in an image and category of the file, inside the image (NaN fails the
+           -- comparisons); x + w of its COCO bbox then stays within 1e-6 of the corner
+           coalesce(n.kind IN ('box', 'keypoints') AND n.mask IS NULL AND n.polygon IS NULL AND n.rbox IS NULL
+            AND n.area IS NULL AND n.annotation_id <> 0 AND abs(n.annotation_id) < 9000000000000000
+            AND i.w IS NOT NULL AND c.class_id IS NOT NULL
+            AND (n.box[1])[0] >= 0 AND (n.box[1])[1] >= 0
+            AND (n.box[1])[0] <= (n.box[0])[0] AND (n.box[1])[1] <= (n.box[0])[1]
+            AND (n.box[0])[0] <= i.w AND (n.box[0])[1] <= i.h AND i.w < 1e9 AND i.h < 1e9, false) AS certainly_valid
+    FROM annqa.annotation n
+    JOIN imgs i USING (item_id)
+    JOIN annqa.annotator a USING (annotator_id)
+    LEFT JOIN cats c ON c.class_id = n.class_id
+    WHERE n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints') AND n.class_id IS NOT NULL AND a.kind = 'gold'
+), anns AS (   -- the others, checked in detail
+    SELECT x.*,
+           CASE WHEN x.mask IS NOT NULL THEN 'rle'
+                WHEN (x.polygon IS NOT NULL AND annqa.io_is_areal(x.polygon)) OR x.rbox IS NOT NULL THEN 'polygons'
+                ELSE 'none' END AS seg
+    FROM exported x WHERE NOT x.certainly_valid
+), ar AS (
+    SELECT y.*,
+           -- area as written
+           CASE WHEN y.fails IS NOT NULL OR y.seg = 'polygons' THEN NULL
+                WHEN y.stored_area IS NOT NULL THEN y.stored_area
+                WHEN y.kind = 'mask' THEN annqa.area(y.mask)::float8
+                WHEN y.b IS NOT NULL AND greatest(y.b[3], y.b[4]) > 1e150::float8
+                     AND y.b[3]::numeric * y.b[4]::numeric > 1.7976931348623157e308 THEN NULL
+                ELSE y.b[3] * y.b[4] END AS area,
+           y.b IS NOT NULL AND y.stored_area IS NULL AND y.kind <> 'mask' AND greatest(y.b[3], y.b[4]) > 1e150::float8
+               AND y.b[3]::numeric * y.b[4]::numeric > 1.7976931348623157e308 AS area_overflow
+    FROM (SELECT g.*, CASE WHEN g.fails IS NULL AND g.seg <> 'polygons' AND g.box IS NOT NULL
+                           THEN annqa.to_xywh(g.box) END AS b      -- the bbox as written
+          FROM (SELECT x.*,   -- why the exporter cannot write the row, if it cannot (OFFSET 0: computed once)
+                       CASE WHEN x.box IS NULL OR x.seg = 'polygons' THEN NULL
+                            WHEN NOT ((x.box[0])[0] > '-Infinity'::float8 AND (x.box[0])[0] < 'Infinity'::float8
+                                  AND (x.box[0])[1] > '-Infinity'::float8 AND (x.box[0])[1] < 'Infinity'::float8
+                                  AND (x.box[1])[0] > '-Infinity'::float8 AND (x.box[1])[0] < 'Infinity'::float8
+                                  AND (x.box[1])[1] > '-Infinity'::float8 AND (x.box[1])[1] < 'Infinity'::float8)
+                                 THEN 'export fails: annqa.to_xywh: box coordinates must be finite'
+                            WHEN (x.box[0])[0] / 2 - (x.box[1])[0] / 2 >= 8.98846567431158e307::float8
+                              OR (x.box[0])[1] / 2 - (x.box[1])[1] / 2 >= 8.98846567431158e307::float8
+                                 THEN 'export fails: annqa.to_xywh: result is out of range' END AS fails
+                FROM anns x OFFSET 0) g OFFSET 0) y
+), ann_problems AS (
+    SELECT x.id, 1::bigint AS ord, coalesce(x.fails, 'export fails: value out of range: overflow') AS problem
+    FROM ar x WHERE x.fails IS NOT NULL OR x.area_overflow
+    UNION ALL
+    SELECT x.id, p.ord, p.problem
+    FROM (SELECT z.*, z.area >= 0 AND z.area < 'Infinity'::float8 AS area_ok,
+                 z.seg = 'rle' AND z.w IS NOT NULL
+                     AND (annqa.height(z.mask) <> z.h OR annqa.width(z.mask) <> z.w) AS bad_rle_size
+          FROM ar z WHERE z.seg <> 'polygons' AND z.fails IS NULL AND NOT z.area_overflow OFFSET 0) x
+    CROSS JOIN LATERAL unnest(ARRAY[
+        CASE WHEN abs(x.id) >= 9000000000000000 THEN 'id is missing or not an integer'
+             WHEN x.id = 0 THEN 'id is 0' END,
+        CASE WHEN x.w IS NULL THEN format('image_id %s is not an image of the file', x.item_id) END,
+        CASE WHEN NOT x.has_cat THEN format('category_id %s is not a category of the file', x.class_id) END,
+        CASE WHEN x.b IS NULL THEN 'bbox is missing or not 4 numbers'
+             WHEN x.w IS NOT NULL AND (x.b[1] < -1e-6::float8 OR x.b[2] < -1e-6::float8
+                  OR x.b[1] + x.b[3] > x.w + 1e-6::float8 OR x.b[2] + x.b[4] > x.h + 1e-6::float8)
+             THEN format('bbox %s is not inside its %s x %s image', to_jsonb(x.b), x.w, x.h) END,
+        CASE WHEN NOT coalesce(x.area_ok, false) THEN 'area is missing or not a number >= 0' END,
+        -- an RLE: its size against the image, then its pixel count against the area
+        CASE WHEN x.bad_rle_size
+             THEN format('RLE size [%s, %s] is not the image size [%s, %s]',
+                         annqa.height(x.mask), annqa.width(x.mask), x.h, x.w)
+             WHEN x.seg = 'rle' AND x.area_ok AND abs(annqa.area(x.mask) - x.area) > 1e-6
+             THEN format('area %s is not the RLE''s %s pixels', x.area, annqa.area(x.mask)::float8) END,
+        -- no segmentation (an empty list): the area fits in the bbox; an RLE: the same, with a 1e-6 slack
+        CASE WHEN x.seg = 'none' AND x.b IS NOT NULL AND x.area_ok AND x.area > x.b[3] * x.b[4] * (1 + 1e-9::float8) + 1e-9::float8
+             THEN format('area %s is larger than its bbox', x.area)
+             WHEN x.seg = 'rle' AND x.b IS NOT NULL AND x.area_ok AND NOT x.bad_rle_size AND x.area > x.b[3] * x.b[4] + 1e-6::float8
+             THEN format('area %s is larger than its bbox', x.area) END]) WITH ORDINALITY p(problem, ord)
+    WHERE p.problem IS NOT NULL
+    UNION ALL
+    -- a polygon list: the validator's own check of the object the exporter writes
+    SELECT x.id, 100 + v.k, v.problem
+    FROM ar x JOIN annqa.annotation n ON n.annotation_id = x.id
+    CROSS JOIN LATERAL annqa.io_coco_check_exported(n, x.w, x.h, x.has_cat) WITH ORDINALITY v(problem, k)
+    WHERE x.seg = 'polygons'
+), pos AS (   -- array positions, computed only when some annotation has a problem
+    SELECT x.id, row_number() OVER (ORDER BY x.id) - 1 AS k
+    FROM exported x WHERE EXISTS (SELECT 1 FROM ann_problems)
+), img_pos AS (
+    SELECT i.*, row_number() OVER (ORDER BY i.item_id) - 1 AS k
+    FROM imgs i WHERE EXISTS (SELECT 1 FROM imgs j WHERE j.item_id = 0 OR abs(j.item_id) >= 9000000000000000 OR j.height IS NULL)
+), cat_pos AS (
+    SELECT c.*, row_number() OVER (ORDER BY c.class_id) - 1 AS k FROM cats c
+)
+SELECT r.path, r.problem FROM (
+    SELECT 1 AS part, i.k AS k, 0 AS ord, format('images[%s]', i.k) AS path,
+           CASE WHEN abs(i.item_id) >= 9000000000000000 THEN 'id is missing or not an integer'
+                WHEN i.item_id = 0 THEN 'id is 0'
+                WHEN i.height IS NULL THEN 'width and height are not positive integers' END AS problem
+    FROM img_pos i
+    UNION ALL
+    SELECT 2, c.k, 0, format('categories[%s]', c.k),
+           CASE WHEN abs(c.class_id) >= 9000000000000000 THEN 'id is missing or not an integer'
+                WHEN c.class_id = 0 THEN 'id is 0' END
+    FROM cat_pos c
+    UNION ALL
+    SELECT 3, q.k, a.ord, format('annotations[%s]', q.k), a.problem
+    FROM ann_problems a JOIN pos q USING (id)
+) r
+WHERE r.problem IS NOT NULL
+ORDER BY r.part, r.k, r.ord;
+$fn$;
+COMMENT ON FUNCTION annqa.coco_export_problems(bigint) IS 'the problems annqa.validate_coco(annqa.export_coco(dataset)) would report, found relationally without building the export: the images, categories and gold annotations the exporter writes, checked with the validator''s rules (ids, image and category exist, bbox inside the image, area present and consistent with the bbox and the RLE, RLE size = image size; polygon lists through the validator''s own per-annotation check); rows the exporter cannot write are reported as "export fails: ..."; same paths and problem texts as validate_coco';
+
 -- Every check of the release gate, computed under ONE snapshot: a STABLE
 -- function sees the snapshot of the statement that calls it.
 CREATE FUNCTION annqa.release_checks(batch_id bigint, dataset_version text DEFAULT 'preview',
@@ -87,7 +260,9 @@ DECLARE
     v float8;
     d text;
     k bigint;
-    mode text;
+    k2 bigint;
+    d2 text;
+    sample bigint[];
 BEGIN
     SELECT * INTO b FROM annqa.batch x WHERE x.batch_id = release_checks.batch_id;
     IF NOT FOUND THEN
@@ -144,52 +319,42 @@ BEGIN
     RETURN QUERY SELECT 'class_balance', k::float8, 0::float8, k = 0,
         coalesce(d, 'every class present and within its expected share');
 
-    -- 5. export format validity
-    mode := 'geometry';
-    IF to_regprocedure('annqa.validate_coco(jsonb)') IS NOT NULL
-       AND to_regprocedure('annqa.export_coco(text,bigint,text)') IS NOT NULL THEN
-        BEGIN
-            EXECUTE format('SELECT count(*), string_agg(path || '': '' || problem, ''; '') '
-                           'FROM annqa.validate_coco(annqa.export_coco(%L))',
-                           (SELECT ds.name FROM annqa.dataset ds WHERE ds.dataset_id = b.dataset_id))
-               INTO k, d;
-            mode := 'coco';
-        EXCEPTION WHEN undefined_function OR ambiguous_function THEN
-            mode := 'geometry';
-        END;
-    END IF;
-    IF mode = 'geometry' THEN
-        SELECT count(*), string_agg(format('annotation %s: %s', x.annotation_id, x.problem), '; ' ORDER BY x.annotation_id)
-          INTO k, d
-        FROM (
-            SELECT an.annotation_id,
-                   CASE WHEN an.box IS NOT NULL AND NOT (
-                             (an.box[0])[0] > '-Infinity' AND (an.box[0])[0] < 'Infinity'
-                         AND (an.box[0])[1] > '-Infinity' AND (an.box[0])[1] < 'Infinity'
-                         AND (an.box[1])[0] > '-Infinity' AND (an.box[1])[0] < 'Infinity'
-                         AND (an.box[1])[1] > '-Infinity' AND (an.box[1])[1] < 'Infinity')
-                        THEN 'box not finite'
-                        WHEN an.box IS NOT NULL AND i.width IS NOT NULL AND i.height IS NOT NULL AND NOT (
-                             (an.box[1])[0] >= 0 AND (an.box[1])[1] >= 0
-                         AND (an.box[0])[0] <= i.width AND (an.box[0])[1] <= i.height)
-                        THEN format('box %s outside the %sx%s image', an.box, i.width, i.height)
-                        WHEN an.mask IS NOT NULL AND (i.width IS NULL OR i.height IS NULL
-                             OR annqa.width(an.mask) <> i.width OR annqa.height(an.mask) <> i.height)
-                        THEN format('mask %sx%s on a %sx%s image', annqa.width(an.mask), annqa.height(an.mask),
-                                    i.width, i.height)
-                        WHEN an.keypoints IS NOT NULL AND EXISTS (
-                             SELECT 1 FROM unnest(an.keypoints) kp(x)
-                             WHERE NOT (kp.x > '-Infinity' AND kp.x < 'Infinity'))
-                        THEN 'keypoints not finite'
-                   END AS problem
-            FROM annqa.annotation an JOIN annqa.item i ON i.item_id = an.item_id
-            WHERE i.batch_id = b.batch_id
-        ) x
-        WHERE x.problem IS NOT NULL;
-    END IF;
-    RETURN QUERY SELECT 'export_format', k::float8, 0::float8, k = 0,
-        CASE mode WHEN 'coco' THEN 'annqa.validate_coco(annqa.export_coco(dataset)): ' ELSE 'geometry check (no exporter installed): ' END
-        || coalesce(left(d, 500), 'no problem');
+    -- 5. export format validity: every row annqa.export_coco(dataset) writes, checked
+    -- relationally with validate_coco's rules (annqa.coco_export_problems), plus the real
+    -- annqa.validate_coco on the export (same exporter code) of a bounded sample of items:
+    -- the audit sample of the batch (or the items the draw would pick, in a preview) and,
+    -- for each kind of exported annotation, the item of its first annotation
+    SELECT count(*), string_agg(x.path || ': ' || x.problem, '; ')
+      INTO k, d
+    FROM annqa.coco_export_problems(b.dataset_id) x;
+    WITH audit AS (
+        SELECT s.item_id FROM annqa.audit_sample s WHERE s.batch_id = b.batch_id
+    ), planned AS (
+        SELECT i.item_id FROM annqa.item i
+        WHERE i.batch_id = b.batch_id AND NOT EXISTS (SELECT 1 FROM audit)
+        ORDER BY md5(coalesce((p.parameters ->> 'audit_seed')::bigint, b.batch_id)::text || ':' || i.item_id::text), i.item_id
+        LIMIT p.audit_sample_size
+    ), per_kind AS (   -- a hash aggregate: no sort of the exported rows
+        SELECT n1.item_id FROM annqa.annotation n1
+        WHERE n1.annotation_id IN (
+            SELECT min(n.annotation_id)
+            FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+            WHERE i.dataset_id = b.dataset_id AND i.width IS NOT NULL AND a.kind = 'gold' AND n.class_id IS NOT NULL
+              AND n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints')
+            GROUP BY n.kind)
+    )
+    SELECT array_agg(DISTINCT x.item_id ORDER BY x.item_id) INTO sample
+    FROM (SELECT * FROM audit UNION ALL SELECT * FROM planned UNION ALL SELECT * FROM per_kind) x;
+    SELECT count(*), string_agg(x.path || ': ' || x.problem, '; ')
+      INTO k2, d2
+    FROM annqa.validate_coco(annqa.io_coco_export((SELECT ds.name FROM annqa.dataset ds WHERE ds.dataset_id = b.dataset_id),
+                                                  NULL, NULL, coalesce(sample, '{}'))) x;
+    RETURN QUERY SELECT 'export_format', (k + k2)::float8, 0::float8, k + k2 = 0,
+        format('relational check of every row annqa.export_coco(dataset) writes (annqa.coco_export_problems): %s problems; '
+               'annqa.validate_coco on the export of %s sample items: %s problems',
+               k, coalesce(cardinality(sample), 0), k2)
+        || CASE WHEN d IS NULL AND d2 IS NULL THEN ''
+                ELSE ': ' || left(concat_ws('; ', d, 'sample ' || d2), 500) END;
 
     -- 6. random sample audit
     SELECT count(*), count(s.verdict), count(*) FILTER (WHERE s.verdict = 'error')

@@ -41,10 +41,14 @@ SELECT bench.time('quality', 'count(*) over annotations', 'SELECT count(*) FROM 
 -- the matching itself, stored once per dataset (the gates call it when stale)
 SELECT bench.time('quality', 'refresh_matches (match + unit rows)', 'SELECT annqa.refresh_matches(''bench'', true)', 1);
 SELECT bench.time('quality', 'refresh_matches when fresh (no-op)', 'SELECT annqa.refresh_matches(''bench'')', 3);
-ANALYZE annqa.match_rows_store, annqa.unit_rows_store;
+ANALYZE annqa.match_rows_store, annqa.unit_rows_store, annqa.item_rows_store, annqa.gold_item_store;
 SELECT bench.time('quality', 'view ' || v, format('SELECT count(*) FROM annqa.%I', v), 1)
 FROM unnest('{match_rows,unit_rows,agreement_by_class,agreement_by_batch,agreement_matrix,gold_accuracy,confusion,conflicts,label_errors,frame_quality,rework,coverage,review_queue,low_agreement_items,calibration_needed,monitoring,checklist,maturity}'::text[]) v;
--- the parts of the gate that do not read the stored rows
+-- the parts of the gate that do not read the stored rows: its export check
+-- (relational, every exported row) and, for comparison, the full export and
+-- validate_coco of the whole dataset it replaces
+SELECT bench.time('quality', 'gate part: coco_export_problems (relational export check)',
+                  'SELECT count(*) FROM annqa.coco_export_problems((SELECT dataset_id FROM annqa.dataset WHERE name = ''bench''))', 1);
 SELECT bench.time('quality', 'gate part: validate_coco(export_coco)',
                   'SELECT count(*) FROM annqa.validate_coco(annqa.export_coco(''bench''))', 1);
 SELECT bench.time('quality', 'gate part: export_coco',
