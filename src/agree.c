@@ -2498,8 +2498,8 @@ two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Si
 
 /* The multi-rater statistic stat over CSR items (ptr, cat) of q categories. */
 static void
-run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *catof, Size nitems,
-		   const Size *ptr, const int *cat, double *work, int *iwork, Computed *out, const char *fn)
+run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *catof, const AgreeItems *items,
+		   double *work, int *iwork, Computed *out, const char *fn)
 {
 	int			k;
 	AgreeWeightSpec ws;
@@ -2511,18 +2511,18 @@ run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *ca
 				if (x[k] < 0)
 					ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 									errmsg("%s: the ratio level needs values >= 0", fn)));
-		agree_alpha((AgreeLevel) st->cfg.level, q, x, nitems, ptr, cat, work, iwork, &out->res);
+		agree_alpha_items((AgreeLevel) st->cfg.level, q, x, items, work, iwork, &out->res);
 	}
 	else if (stat == AGREE_FLEISS_CATEGORY)
 	{
 		int			kc = st->cfg.has_category ? catof[st->cfg.category] : -1;
 
-		agree_fleiss_category(q, kc, nitems, ptr, cat, &out->res);
+		agree_fleiss_category_items(q, kc, items, &out->res);
 	}
 	else
 	{
 		agree_weight_init(&ws, q, (AgreeWeights) st->cfg.weights, x);
-		agree_multi_rater(stat, &ws, nitems, ptr, cat, work, iwork, &out->res);
+		agree_multi_rater_items(stat, &ws, items, work, iwork, &out->res);
 	}
 }
 
@@ -2686,11 +2686,7 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 	else
 	{
 		int		   *catof = palloc_extended(mul_size(Max(nl, 1), sizeof(int)), MCXT_ALLOC_HUGE);
-		Size		ncat = 0,
-					nmax,
-					nitems = 0;
-		int		   *cat;
-		Size	   *ptr;
+		AgreeItems	items;
 		double	   *x;
 		bool		by_value;
 		int			q;
@@ -2703,26 +2699,20 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			by_value = st->cfg.basis == 1 && st->cfg.weights != AGREE_W_NONE;
 		q = build_categories(st, lused, catof, &x, by_value, fn);
 		out->q = q;
-		if (direct)
-		{
-			ncat = st->nr;
-			nmax = st->nr;		/* items: at most one per rating (pages never touched cost nothing) */
-		}
-		else
-		{
-			for (g = 0; g < st->ng; g++)
-				ncat += st->pats.pk[st->gpat[g]].len;
-			nmax = st->ng;
-		}
-		cat = palloc_extended(mul_size(Max(ncat, 1), sizeof(int)), MCXT_ALLOC_HUGE);
-		ptr = palloc_extended(mul_size(nmax + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
-		ptr[0] = 0;
+		work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
+		iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
 		if (direct)
 		{
 			ItemIter	it;
 			int64		key;
 			uint32		m;
+			Size		nitems = 0;
+			int		   *cat = palloc_extended(mul_size(Max(st->nr, 1), sizeof(int)), MCXT_ALLOC_HUGE);
 
+			/* items: at most one per rating (pages never touched cost nothing) */
+			Size	   *ptr = palloc_extended(mul_size((Size) st->nr + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
+
+			ptr[0] = 0;
 			iter_init(&it, st);
 			while (iter_next(&it, &key, &m))
 			{
@@ -2738,10 +2728,19 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 				ptr[nitems + 1] = ptr[nitems] + m;
 				nitems++;
 			}
+			items.nitems = nitems;
+			items.ptr = ptr;
+			items.cat = cat;
+			items.ipat = NULL;
+			items.npat = nitems;
+			items.pq = NULL;
 		}
 		else
 		{
-			/* each referenced pattern's categories, ascending, once */
+			/*
+			 * each referenced pattern's categories, ascending, once; the
+			 * kernels read the items through their pattern ids
+			 */
 			Size	   *pptr = palloc_extended(mul_size((Size) st->pats.n + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
 			int		   *pcat;
 
@@ -2757,21 +2756,15 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 					pcat[pptr[p] + j] = catof[st->pats.pk[p].p[j] & 0xFFFFFFFF];
 				sort_ints(pcat + pptr[p], st->pats.pk[p].len);
 			}
-			for (g = 0; g < st->ng; g++)
-			{
-				uint32		pid = st->gpat[g];
-				Size		m = pptr[pid + 1] - pptr[pid];
-
-				memcpy(cat + ptr[g], pcat + pptr[pid], m * sizeof(int));
-				ptr[g + 1] = ptr[g] + m;
-				if ((g & 0xFFFF) == 0)
-					CHECK_FOR_INTERRUPTS();
-			}
-			nitems = st->ng;
+			items.nitems = st->ng;
+			items.ptr = pptr;
+			items.cat = pcat;
+			items.ipat = st->gpat;
+			items.npat = st->pats.n;
+			items.pq = palloc_extended(mul_size(Max(agree_pattern_doubles(st->pats.n), 1), sizeof(double)),
+									   MCXT_ALLOC_HUGE);
 		}
-		work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
-		iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
-		run_kernel(st, stat, q, x, catof, nitems, ptr, cat, work, iwork, out, fn);
+		run_kernel(st, stat, q, x, catof, &items, work, iwork, out, fn);
 	}
 }
 
@@ -2930,6 +2923,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 						k;
 			double	   *work;
 			int		   *iwork;
+			AgreeItems	items;
 
 			if (stat == AGREE_ALPHA)
 				by_value = (st->cfg.level == AGREE_INTERVAL || st->cfg.level == AGREE_RATIO);
@@ -2950,7 +2944,13 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			}
 			work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
 			iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
-			run_kernel(st, stat, q, x, catof, nitems, ptr, cat, work, iwork, out, fn);
+			items.nitems = nitems;
+			items.ptr = ptr;
+			items.cat = cat;
+			items.ipat = NULL;
+			items.npat = nitems;
+			items.pq = NULL;
+			run_kernel(st, stat, q, x, catof, &items, work, iwork, out, fn);
 		}
 	}
 }
