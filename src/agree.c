@@ -842,6 +842,17 @@ merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, co
 				ubufcap = 64;
 				ubuf = palloc(ubufcap * sizeof(uint64));
 			}
+
+			/*
+			 * The cache outgrows the CPU caches (one entry per distinct pair
+			 * of patterns): prefetch the slot of the pair a few items ahead.
+			 */
+			if (i + 8 < nd && j + 8 < ns)
+			{
+				uint64		pk = ((uint64) dpat[i + 8] << 32) | (pmap ? pmap[spat[j + 8]] : spat[j + 8]);
+
+				__builtin_prefetch(&cache->data[agree_hash64(pk) & cache->sizemask]);
+			}
 			okey[o] = dkey[i];
 			opat[o] = pat_union(st, dpat[i], pmap ? pmap[spat[j]] : spat[j], dkey[i], cache, &ubuf, &ubufcap);
 			i++;

@@ -341,7 +341,8 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 				nd;
 	double	   *cnt = work,
 			   *pi = work + q,
-			   *pic = work + 2 * (size_t) q;
+			   *pic = work + 2 * (size_t) q,
+			   *tsum = work + 4 * (size_t) q;
 	double		n = (double) nitems,
 				n2 = 0,
 				unan = 0,
@@ -362,32 +363,95 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 	if (nitems == 0 || q < 1)
 		return;
 	memset(work, 0, sizeof(double) * 3 * (size_t) q);
-	pattern_cache_reset(it);
+	if (it->ipat)
+		memset(it->pq, 0, sizeof(double) * agree_pattern_doubles(it->npat));
 	m0 = ptr[IPAT(it, 0) + 1] - ptr[IPAT(it, 0)];
 
-	/* π_k = (1/n) Σ_i r_ik / r_i over every item with a rating */
+	/*
+	 * π_k = (1/n) Σ_i r_ik / r_i over every item with a rating.  Items with
+	 * r_i <= AGREE_SMALL_R: exact sums T[k][r] = Σ_{i: r_i = r} r_ik (integers
+	 * in doubles), divided once per (k, r) at the end; larger items: Neumaier
+	 * steps on pi[k] with compensation pic[k].  Each item's categories come
+	 * in ascending order, so each category is one run.
+	 */
+	memset(tsum, 0, sizeof(double) * (AGREE_SMALL_R + 1) * (size_t) q);
+	if (it->ipat)
+	{
+		/*
+		 * shared patterns: count the items of each pattern (in pq[3p], reset
+		 * below), then add each small pattern's counts times its number of
+		 * items: the same exact sums
+		 */
+		size_t		p;
+
+		for (i = 0; i < nitems; i++)
+			it->pq[3 * (size_t) it->ipat[i]] += 1;
+		for (p = 0; p < it->npat; p++)
+		{
+			double		mult = it->pq[3 * p];
+			size_t		ri = ptr[p + 1] - ptr[p];
+
+			if (mult == 0)
+				continue;
+			if (ri != m0)
+				equal_m = false;
+			if (ri > AGREE_SMALL_R)
+				continue;
+			for (j = ptr[p]; j < ptr[p + 1];)
+			{
+				int			c = cat[j];
+				size_t		e = j + 1;
+
+				while (e < ptr[p + 1] && cat[e] == c)
+					e++;
+				tsum[(size_t) c * (AGREE_SMALL_R + 1) + ri] += (double) (e - j) * mult;
+				j = e;
+			}
+		}
+		pattern_cache_reset(it);
+	}
 	for (i = 0; i < nitems; i++)
 	{
 		size_t		p = IPAT(it, i),
 					ri = ptr[p + 1] - ptr[p];
 
+		if (it->ipat && ri <= AGREE_SMALL_R)
+			continue;			/* counted above */
 		if (ri != m0)
 			equal_m = false;
-		for (j = ptr[p]; j < ptr[p + 1]; j++)
+		for (j = ptr[p]; j < ptr[p + 1];)
 		{
-			/* Neumaier step on pi[k] with compensation pic[k] */
-			double		x = 1.0 / (double) ri,
-						t = pi[cat[j]] + x;
+			int			c = cat[j];
+			size_t		e = j + 1;
 
-			if (fabs(pi[cat[j]]) >= x)
-				pic[cat[j]] += (pi[cat[j]] - t) + x;
+			while (e < ptr[p + 1] && cat[e] == c)
+				e++;
+			if (ri <= AGREE_SMALL_R)
+				tsum[(size_t) c * (AGREE_SMALL_R + 1) + ri] += (double) (e - j);
 			else
-				pic[cat[j]] += (x - t) + pi[cat[j]];
-			pi[cat[j]] = t;
+			{
+				double		x = (double) (e - j) / (double) ri,
+							t = pi[c] + x;
+
+				if (fabs(pi[c]) >= x)
+					pic[c] += (pi[c] - t) + x;
+				else
+					pic[c] += (x - t) + pi[c];
+				pi[c] = t;
+			}
+			j = e;
 		}
 	}
 	for (k = 0; k < q; k++)
-		pi[k] = (pi[k] + pic[k]) / n;
+	{
+		KSum		s = {pi[k], pic[k]};
+		int			r;
+
+		for (r = 1; r <= AGREE_SMALL_R; r++)
+			if (tsum[(size_t) k * (AGREE_SMALL_R + 1) + r] != 0)
+				ksum_add(&s, tsum[(size_t) k * (AGREE_SMALL_R + 1) + r] / (double) r);
+		pi[k] = ksum_get(&s) / n;
+	}
 
 	/* p_a over the items with at least 2 ratings */
 	for (i = 0; i < nitems; i++)
@@ -646,18 +710,39 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 	if (q < 1)
 		return;
 	memset(work, 0, sizeof(double) * (3 * (size_t) q + 1));
-	pattern_cache_reset(it);
-	/* coincidence marginals n_c: every value of a pairable unit counts once */
-	for (i = 0; i < nitems; i++)
+	/*
+	 * coincidence marginals n_c: every value of a pairable unit counts once
+	 * (exact integer sums; with shared patterns, each pattern's values times
+	 * its number of items, counted in pq)
+	 */
+	if (it->ipat)
 	{
-		size_t		p = IPAT(it, i);
+		size_t		p;
 
-		if (ptr[p + 1] - ptr[p] < 2)
-			continue;
-		units++;
-		for (j = ptr[p]; j < ptr[p + 1]; j++)
-			nc[cat[j]] += 1;
+		memset(it->pq, 0, sizeof(double) * agree_pattern_doubles(it->npat));
+		for (i = 0; i < nitems; i++)
+			it->pq[it->ipat[i]] += 1;
+		for (p = 0; p < it->npat; p++)
+		{
+			double		mult = it->pq[p];
+
+			if (mult == 0 || ptr[p + 1] - ptr[p] < 2)
+				continue;
+			units += (size_t) mult;
+			for (j = ptr[p]; j < ptr[p + 1]; j++)
+				nc[cat[j]] += mult;
+		}
+		pattern_cache_reset(it);
 	}
+	else
+		for (i = 0; i < nitems; i++)
+		{
+			if (ptr[i + 1] - ptr[i] < 2)
+				continue;
+			units++;
+			for (j = ptr[i]; j < ptr[i + 1]; j++)
+				nc[cat[j]] += 1;
+		}
 	res->n_items = (int64_t) units;
 	for (k = 0; k < q; k++)
 	{

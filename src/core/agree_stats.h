@@ -80,7 +80,13 @@ extern double agree_weight(const AgreeWeightSpec *ws, int k, int l);
 extern void agree_weight_init(AgreeWeightSpec *ws, int q, AgreeWeights kind, const double *x);
 
 /* Scratch sizes for q categories. */
-#define agree_work_doubles(q) ((size_t) 4 * (size_t) (q) + 4)
+/*
+ * Items with at most AGREE_SMALL_R ratings add to pi through exact integer
+ * sums per (category, number of ratings), so the order of items does not
+ * matter there and no division is done per item.
+ */
+#define AGREE_SMALL_R 16
+#define agree_work_doubles(q) ((size_t) (4 + AGREE_SMALL_R + 1) * (size_t) (q) + 4)
 #define agree_work_ints(q) (2 * (size_t) (q) + 4)
 
 /*
