@@ -4,12 +4,25 @@
  * annqa.agreement_estimate.  The statistics themselves live in
  * core/agree_stats.c; this file turns ratings into their inputs.
  *
- * The state keeps every non-null rating as (item id, rater id, label id):
- * per-item counts are needed by most statistics and an item's ratings can
- * be split across partial states, so nothing smaller is mergeable.  Combine
- * remaps ids by value and appends, so results do not depend on how rows
- * were split; duplicate (item, rater) pairs, wherever they came from, are
- * found when the final function groups the merged ratings by item.
+ * The transition function keeps every non-null rating as (item, rater id,
+ * label id).  With bigint item keys (the common case) a partial state is
+ * grouped by item when it is serialised, i.e. in the parallel worker or
+ * Citus node that built it (state_group): one (item key, pattern id) per
+ * item over a dictionary of patterns, a pattern being an item's (rater,
+ * label) pairs sorted by rater.  Few distinct patterns exist in most data,
+ * so the flat state is about 3 bytes an item rather than per rating.  The
+ * leader's combine merges two item lists in key order (merge_grouped): an
+ * item present in one state only is copied with its pattern id; an item
+ * rated in both gets the union of its two patterns, computed once per
+ * distinct pair of patterns (pat_union), which is where duplicate (item,
+ * rater) pairs split across states are found.  Duplicates are noted in the
+ * state (the smallest item key wins) and raised by the final function, so
+ * the error names the aggregate.  The kernels read items through their
+ * patterns, computing per-pattern quantities once.  A serial plan never
+ * builds patterns: its final function walks the raw ratings item by item
+ * (merging a few ascending runs on the fly, or sorting), producing the same
+ * per-item category lists, so serial and parallel results are identical.
+ * Text item keys and the wide form keep raw ratings (version 1 flat form).
  */
 #include "postgres.h"
 
@@ -419,12 +432,10 @@ int_items(const AgreeState *st)
 
 /*
  * Sort the ratings by signed bigint item key, in place and stably: an LSD
- * radix sort on 16-bit digits, skipping digits that never vary.  Nothing
- * is done when they are already in order (st->unsorted is false), which is
- * the common case of input clustered by item, and of partial states, which
- * are sorted when serialised (so parallel workers do the sorting and the
- * leader merges sorted runs, see state_merge).  Only the order of the
- * ratings changes, which no statistic depends on.
+ * radix sort on 16-bit digits, skipping digits that never vary.  Used by
+ * iter_init only when the ratings arrive in more than AGREE_MAX_RUNS
+ * ascending runs of keys (e.g. random order); fewer runs are merged on the
+ * fly instead.  Only the order of the ratings changes.
  */
 static void
 sort_ratings(AgreeState *st)
