@@ -36,11 +36,11 @@ SELECT bench.time('agree', 'annqa.krippendorff_alpha nominal', $q$SELECT annqa.k
 SELECT bench.time('agree', 'annqa.krippendorff_alpha interval', $q$SELECT annqa.krippendorff_alpha(item, rater, label, 'interval') FROM bench_ratings$q$, 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.agreement gwet_ac1 (value + SE)', $q$SELECT annqa.agreement(item, rater, label, 'gwet_ac1') FROM bench_ratings$q$, 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.fleiss_kappa, 10M ratings', 'SELECT annqa.fleiss_kappa(item, rater, label) FROM bench_ratings2', 3, 10000000) IS NOT NULL AS timed;
--- The 10M-rating table (422 MB) is larger than shared_buffers / 4, so
--- PostgreSQL scans it through a small ring of buffers (BULKREAD strategy),
--- reading every page from the kernel's page cache: the bare scan itself costs
--- more than twice as much.  Measured, so that the doubling cost of the
--- aggregate can be read net of the scan.
+-- The bare scan of the 10M table, so that the doubling cost of the aggregate
+-- can be read net of the scan.  A table larger than shared_buffers / 4 is
+-- scanned through a 256 kB ring of buffers (BULKREAD strategy), every page
+-- copied from the kernel's page cache: with shared_buffers = 1GB the 422 MB
+-- table's bare scan cost 2.25-2.3x the 211 MB one's; run.sh sets 2GB.
 SELECT bench.time('agree', 'bare scan: count(label), 10M ratings', 'SELECT count(label) FROM bench_ratings2', 3, 10000000) IS NOT NULL AS timed;
 
 SET parallel_setup_cost = 0;
