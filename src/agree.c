@@ -245,6 +245,9 @@ typedef struct AgreeState
 	bool		has_dup;
 	int64		dup_item;
 	uint32		dup_rater;
+
+	/* raw ratings kept on purpose: their patterns do not repeat (state_group_ex) */
+	bool		no_group;
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
@@ -896,14 +899,30 @@ merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, co
 	st->gcap = n;
 }
 
+/* Forget the pattern dictionary (its memory stays in the state's context). */
+static void
+pats_reset(PatDict *d)
+{
+	if (d->ph)
+		agree_ph_destroy(d->ph);
+	memset(d, 0, sizeof(*d));
+}
+
 /*
  * Fold the raw ratings of a bigint-keyed long-form state into its grouped
  * form: walk them item by item (ItemIter), sort each item's pairs by rater,
  * note a repeated rater as a duplicate, and intern the pattern.  The raw
  * ratings are freed.  Only the representation changes.
+ *
+ * With try_only, grouping gives up when the patterns do not repeat (more
+ * than one distinct pattern per 4 items, e.g. many raters each rating a few
+ * items): interning them would cost more than it saves, in this process and
+ * in the leader that merges the state.  The state then keeps raw ratings,
+ * rewritten in item order (one ascending run), and is marked no_group;
+ * returns false.
  */
-static void
-state_group(AgreeState *st)
+static bool
+state_group_ex(AgreeState *st, bool try_only)
 {
 	MemoryContext cxt = st->hdr.eoh_context;
 	ItemIter	it;
@@ -916,12 +935,49 @@ state_group(AgreeState *st)
 	bool		found;
 
 	if (st->nr == 0)
-		return;
+		return true;
+	if (st->ng > 0 || st->pats.n > 0)
+		try_only = false;		/* already grouped in part: fold the rest in */
 	iter_init(&it, st);
 	while (iter_next(&it, &key, &m))
 	{
 		m = sort_pairs_dedup(st, it.buf, m, key);
 		group_push(cxt, &keys, &pats, &n, &cap, key, pat_intern(&st->pats, it.buf, m, cxt, &found));
+		if (try_only && (n & 0xFFFF) == 0 && st->pats.n > n / 4 + 1024)
+			break;
+	}
+	if (try_only && st->pats.n > n / 4 + 1024)
+	{
+		/* give up: raw ratings in item order instead */
+		Rating	   *out = MemoryContextAllocHuge(cxt, mul_size((Size) st->nr, sizeof(Rating)));
+		uint64		o = 0;
+		uint32		j;
+
+		pfree(keys);
+		pfree(pats);
+		pats_reset(&st->pats);
+		pfree(it.buf);
+		iter_init(&it, st);
+		while (iter_next(&it, &key, &m))
+		{
+			sort_u64(it.buf, m);
+			for (j = 0; j < m; j++)
+			{
+				out[o].item = (uint64) key;
+				out[o].rater = (uint32) (it.buf[j] >> 32);
+				out[o].label = (uint32) it.buf[j];
+				o++;
+			}
+		}
+		Assert(o == st->nr);
+		pfree(it.buf);
+		pfree(st->r);
+		st->r = out;
+		st->cap = st->nr;
+		st->unsorted = false;
+		st->no_group = true;
+		st->flat = NULL;
+		return false;
 	}
 	pfree(it.buf);
 	pfree(st->r);
@@ -946,6 +1002,41 @@ state_group(AgreeState *st)
 		pfree(keys);
 		pfree(pats);
 	}
+	st->flat = NULL;
+	return true;
+}
+
+#define state_group(st) ((void) state_group_ex((st), false))
+
+/*
+ * Turn grouped items back into raw ratings (appended), for a merge with a
+ * state that stays raw.
+ */
+static void
+state_ungroup(AgreeState *st)
+{
+	Size		g;
+	uint32		j;
+
+	for (g = 0; g < st->ng; g++)
+	{
+		const PatKey *k = &st->pats.pk[st->gpat[g]];
+
+		for (j = 0; j < k->len; j++)
+			state_append(st, (uint64) st->gkey[g], (uint32) (k->p[j] >> 32), (uint32) k->p[j]);
+		if ((g & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (st->gkey)
+	{
+		pfree(st->gkey);
+		pfree(st->gpat);
+	}
+	st->gkey = NULL;
+	st->gpat = NULL;
+	st->ng = st->gcap = 0;
+	pats_reset(&st->pats);
+	st->no_group = true;
 	st->flat = NULL;
 }
 
@@ -1125,9 +1216,8 @@ state_serialise(AgreeState *st)
 
 	if (st->flat)
 		return;
-	grouped = int_items(st);
-	if (grouped)
-		state_group(st);		/* partial states travel grouped by item */
+	/* partial states travel grouped by item, unless their patterns do not repeat */
+	grouped = int_items(st) && !st->no_group && state_group_ex(st, true);
 	size = 4 + 12 + 8 + 8;
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
@@ -1556,6 +1646,8 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	if (nr > (rd.len - rd.pos) / 3)
 		bad_state(&rd, "Rating count exceeds the data");
 	decode_ratings(st, &rd, nr);
+	if (int_items(st))
+		st->no_group = true;	/* sent raw because its patterns do not repeat */
 	return st;
 }
 
@@ -2268,16 +2360,44 @@ state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 	}
 	im = map_dict(dst, &dst->items, &src->items);
 	rm = map_dict(dst, &dst->raters, &src->raters);
-	if (int_items(dst))
+	if (int_items(dst) && src->nr > 0 && !src->no_group)
+		(void) state_group_ex(src, true);	/* only the representation changes */
+	if (int_items(dst) && dst->nr > 0 && !dst->no_group)
+		(void) state_group_ex(dst, true);
+	if (src->has_dup && int_items(dst))
+		note_dup(dst, src->dup_item, rm[src->dup_rater]);
+	if (int_items(dst) && (src->nr > 0 || dst->nr > 0))
+	{
+		/*
+		 * A state whose patterns do not repeat stays raw: so does the
+		 * merge (its grouped items, if any, are expanded); the final
+		 * function walks the ratings item by item.
+		 */
+		Size		g;
+
+		if (dst->ng > 0)
+			state_ungroup(dst);
+		dst->no_group = true;
+		for (i = 0; i < src->nr; i++)
+		{
+			const Rating *r = &src->r[i];
+
+			state_append(dst, r->item, rm[r->rater], lm[r->label]);
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		for (g = 0; g < src->ng; g++)
+		{
+			const PatKey *k = &src->pats.pk[src->gpat[g]];
+
+			for (j = 0; j < k->len; j++)
+				state_append(dst, (uint64) src->gkey[g], rm[k->p[j] >> 32], lm[k->p[j] & 0xFFFFFFFF]);
+		}
+	}
+	else if (int_items(dst))
 	{
 		uint32	   *pmap;
 
-		if (src->nr > 0)
-			state_group(src);	/* only the representation changes */
-		if (dst->nr > 0)
-			state_group(dst);
-		if (src->has_dup)
-			note_dup(dst, src->dup_item, rm[src->dup_rater]);
 		pmap = map_patterns(dst, src, rm, lm);
 		if (dst->ng == 0)
 		{
@@ -2608,7 +2728,7 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 				p,
 				j;
 	bool		two = stat == AGREE_COHEN || stat == AGREE_SCOTT;
-	bool		direct = st->ng == 0 && !st->has_dup && !two;
+	bool		direct;
 	bool	   *rused = palloc0(Max(nrat, 1));
 	bool	   *lused = palloc0(Max(nl, 1));
 	bool	   *pref = NULL;
@@ -2618,6 +2738,9 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 	Size		g,
 				k;
 
+	if (st->has_dup)
+		raise_dup(st, st->dup_item, st->dup_rater, fn);
+	direct = st->ng == 0 && !two;
 	if (!direct)
 		state_group(st);
 	if (st->has_dup)

@@ -138,6 +138,34 @@ SELECT b.t, b.plan, b.fleiss = s.fleiss AS fleiss_same, b.alpha_ord = s.alpha_or
        b.alpha_int = s.alpha_int AS alpha_int_same, b.est = s.est AS estimate_row_same
 FROM by_order b, serial s ORDER BY b.t, b.plan;
 
+-- Many raters, each rating few items (600,000 ratings: 200,000 items, each
+-- by 3 of about 100,000 raters; rater-major): the items' (rater, label) patterns do not
+-- repeat, so a partial state gives up grouping and travels as raw ratings in
+-- item order (flat form version 1), and the leader appends them.  Few
+-- patterns (agree_rm): version 2, grouped.  Same values serial and parallel,
+-- bit for bit; a duplicate is still found.
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE agree_many AS
+SELECT i AS item, 'r' || ((i * 7919 + a * 104729) % 100003) AS rater, (i * a * 2654435761) % 5 AS label
+FROM generate_series(1::bigint, 200000) i, generate_series(1, 3) a
+ORDER BY a, i;
+ANALYZE agree_many;
+CREATE AGGREGATE pg_temp.st(bigint, text, bigint) (SFUNC = annqa.agree_trans, STYPE = annqa.agree_state);
+SELECT (SELECT get_byte(decode(substr(pg_temp.st(item, rater, label)::text, 8), 'base64'), 4) FROM agree_many) AS many_raters_version,
+       (SELECT get_byte(decode(substr(pg_temp.st(item, rater, label)::text, 8), 'base64'), 4) FROM agree_rm) AS few_patterns_version;
+CREATE TEMP TABLE many_serial AS
+SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss, annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+       annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+FROM agree_many;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_many;
+SELECT s.fleiss = p.fleiss AS fleiss_same, s.alpha_ord = p.alpha_ord AS alpha_ord_same, s.est = p.est AS estimate_row_same,
+       (p.est).n_items, (p.est).n_raters = (SELECT count(DISTINCT rater) FROM agree_many) AS n_raters_all
+FROM many_serial s,
+     (SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss, annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+             annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+      FROM agree_many) p;
+
 -- The plain-SQL Fleiss formulation of ../shared/bench/baselines.sql (section 2)
 -- on the same data (NULL labels dropped; every item keeps >= 4 ratings, so
 -- this is Gwet's generalisation only where m differs: compare on the items
@@ -178,9 +206,13 @@ EXPLAIN (COSTS OFF) SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal
 SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm$$);
 SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'fleiss_kappa') FROM
   (SELECT * FROM agree_rm UNION ALL SELECT * FROM (VALUES (7::bigint, 'rater0', 1::bigint), (7, 'rater0', 2)) v) t$$);
+-- many raters (raw partial states): item 150000's first rater,
+-- (150000 * 7919 + 104729) % 100003 = 19092, rates it again
+INSERT INTO agree_many VALUES (150000, 'r19092', 4);
+SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_many$$);
 RESET max_parallel_workers_per_gather;
 SET max_parallel_workers_per_gather = 0;
 SELECT pg_temp.err('SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_dup');
 SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm$$);
 
-DROP TABLE agree_par, agree_dup, agree_rm, agree_r16, agree_r17, agree_dup_rm;
+DROP TABLE agree_par, agree_dup, agree_rm, agree_r16, agree_r17, agree_dup_rm, agree_many;

@@ -184,6 +184,13 @@ SELECT pg_temp.err($q$
     SELECT 1 o, pg_temp.st(i, r, l) s FROM (VALUES (9::bigint, 'a', 1::bigint), (9, 'a', 2), (2, 'a', 1)) v(i, r, l)
     UNION ALL
     SELECT 2, pg_temp.st(i, r, l) FROM (VALUES (4::bigint, 'b', 1::bigint), (2, 'a', 2)) v(i, r, l)) t$q$);
+-- a raw (version 1) state merged with a grouped one stays raw; a pair split
+-- across them is still a duplicate: st_b has (5, b, 2), this one (5, b, 1)
+SELECT pg_temp.err($q$
+  SELECT annqa.agree_final_fleiss_kappa(pg_temp.merge(x ORDER BY o)) FROM (
+    SELECT 1 o, s::annqa.agree_state x FROM st_b
+    UNION ALL
+    SELECT 2, pg_temp.st(i, r, l) FROM (VALUES (5::bigint, 'b', 1::bigint), (5, 'a', 1)) v(i, r, l)) t$q$);
 -- a bad duplicate record (flag 2) is rejected
 SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
   'agree1:' || translate(encode(set_byte(decode(substr(s, 8), 'base64'), 70, 2), 'base64'), E'\n', ''))) FROM st_a;
