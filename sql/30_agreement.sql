@@ -39,7 +39,7 @@ CREATE TYPE annqa.agree_state (
     STORAGE = extended
 );
 COMMENT ON TYPE annqa.agree_state IS
-    'partial state of the annqa agreement aggregates: the non-null ratings as (item, rater, label) ids over value dictionaries, plus the statistic options; mergeable, with exact text and binary forms';
+    'partial state of the annqa agreement aggregates: the non-null ratings as (item, rater, label) ids over value dictionaries (with bigint item keys grouped by item when serialised: one rating pattern per item), plus the statistic options; mergeable, with exact text and binary forms';
 
 CREATE TYPE annqa.agreement_estimate AS (
     estimate     float8,

@@ -4,12 +4,25 @@
  * annqa.agreement_estimate.  The statistics themselves live in
  * core/agree_stats.c; this file turns ratings into their inputs.
  *
- * The state keeps every non-null rating as (item id, rater id, label id):
- * per-item counts are needed by most statistics and an item's ratings can
- * be split across partial states, so nothing smaller is mergeable.  Combine
- * remaps ids by value and appends, so results do not depend on how rows
- * were split; duplicate (item, rater) pairs, wherever they came from, are
- * found when the final function groups the merged ratings by item.
+ * The transition function keeps every non-null rating as (item, rater id,
+ * label id).  With bigint item keys (the common case) a partial state is
+ * grouped by item when it is serialised, i.e. in the parallel worker or
+ * Citus node that built it (state_group): one (item key, pattern id) per
+ * item over a dictionary of patterns, a pattern being an item's (rater,
+ * label) pairs sorted by rater.  Few distinct patterns exist in most data,
+ * so the flat state is about 3 bytes an item rather than per rating.  The
+ * leader's combine merges two item lists in key order (merge_grouped): an
+ * item present in one state only is copied with its pattern id; an item
+ * rated in both gets the union of its two patterns, computed once per
+ * distinct pair of patterns (pat_union), which is where duplicate (item,
+ * rater) pairs split across states are found.  Duplicates are noted in the
+ * state (the smallest item key wins) and raised by the final function, so
+ * the error names the aggregate.  The kernels read items through their
+ * patterns, computing per-pattern quantities once.  A serial plan never
+ * builds patterns: its final function walks the raw ratings item by item
+ * (merging a few ascending runs on the fly, or sorting), producing the same
+ * per-item category lists, so serial and parallel results are identical.
+ * Text item keys and the wide form keep raw ratings (version 1 flat form).
  */
 #include "postgres.h"
 
@@ -93,6 +106,64 @@ typedef struct TextEnt
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * A pattern: the (rater id << 32 | label id) pairs of one item, sorted by
+ * rater id (so strictly increasing raters: no duplicate).  Grouped states
+ * (bigint item keys) keep one pattern id per item; most data sets have few
+ * distinct patterns (e.g. 5 raters x 5 labels: at most 6^5 with gaps).
+ */
+typedef struct PatKey
+{
+	const uint64 *p;
+	uint32		len;
+	uint32		hash;
+} PatKey;
+
+typedef struct PatEnt
+{
+	PatKey		key;
+	uint32		id;
+	char		status;
+} PatEnt;
+
+#define SH_PREFIX agree_ph
+#define SH_ELEMENT_TYPE PatEnt
+#define SH_KEY_TYPE PatKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) ((k).hash)
+#define SH_EQUAL(tb, a, b) ((a).hash == (b).hash && (a).len == (b).len && memcmp((a).p, (b).p, (Size) (a).len * sizeof(uint64)) == 0)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+static inline uint32
+pat_hash(const uint64 *p, uint32 m)
+{
+	uint64		h = (uint64) m * UINT64CONST(0x9e3779b97f4a7c15);
+	uint32		i;
+
+	for (i = 0; i < m; i++)
+	{
+		h ^= p[i];
+		h *= UINT64CONST(0xbf58476d1ce4e5b9);
+		h ^= h >> 29;
+	}
+	return agree_hash64(h);
+}
+
+/* Distinct patterns -> dense ids, pairs stored in an append-only arena. */
+typedef struct PatDict
+{
+	uint32		n;
+	uint32		cap;
+	PatKey	   *pk;
+	agree_ph_hash *ph;
+	uint64	   *arena;
+	Size		arena_used;
+	Size		arena_cap;
+} PatDict;
+
 /* ---------------------------------------------------------------- state */
 
 #define AGREE_MAX_IDS ((uint32) PG_INT32_MAX)
@@ -153,12 +224,30 @@ typedef struct AgreeState
 	uint64		nr;
 	uint64		cap;
 	bool		unsorted;		/* some rating's item key is below its predecessor's */
-	/* a parsed flat state whose ratings are not decoded yet (see state_merge) */
-	const char *pend_data;
-	Size		pend_len;
-	Size		pend_pos;
-	int			pend_errcode;
-	uint64		pend_nr;
+
+	/*
+	 * The grouped form (bigint item keys only, see state_group): ng items in
+	 * ascending key order, item g with key gkey[g] and pattern gpat[g].  A
+	 * state may hold grouped items and raw ratings r[] at once (e.g. rows
+	 * added after a merge); state_group folds the raw ratings in.
+	 */
+	PatDict		pats;
+	int64	   *gkey;
+	uint32	   *gpat;
+	Size		ng;
+	Size		gcap;
+
+	/*
+	 * A duplicate (item, rater) pair found while grouping or merging: the one
+	 * with the smallest item key.  It travels with the state and the final
+	 * function raises it (22000), naming the aggregate.
+	 */
+	bool		has_dup;
+	int64		dup_item;
+	uint32		dup_rater;
+
+	/* raw ratings kept on purpose: their patterns do not repeat (state_group_ex) */
+	bool		no_group;
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
@@ -346,12 +435,10 @@ int_items(const AgreeState *st)
 
 /*
  * Sort the ratings by signed bigint item key, in place and stably: an LSD
- * radix sort on 16-bit digits, skipping digits that never vary.  Nothing
- * is done when they are already in order (st->unsorted is false), which is
- * the common case of input clustered by item, and of partial states, which
- * are sorted when serialised (so parallel workers do the sorting and the
- * leader merges sorted runs, see state_merge).  Only the order of the
- * ratings changes, which no statistic depends on.
+ * radix sort on 16-bit digits, skipping digits that never vary.  Used by
+ * iter_init only when the ratings arrive in more than AGREE_MAX_RUNS
+ * ascending runs of keys (e.g. random order); fewer runs are merged on the
+ * fly instead.  Only the order of the ratings changes.
  */
 static void
 sort_ratings(AgreeState *st)
@@ -410,6 +497,547 @@ sort_ratings(AgreeState *st)
 	st->r = a;
 	st->cap = nr;
 	st->unsorted = false;
+}
+
+static int
+cmp_u64(const void *pa, const void *pb)
+{
+	uint64		a = *(const uint64 *) pa,
+				b = *(const uint64 *) pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static inline void
+sort_u64(uint64 *a, Size n)
+{
+	Size		i,
+				j;
+
+	if (n > 16)
+	{
+		qsort(a, n, sizeof(uint64), cmp_u64);
+		return;
+	}
+	for (i = 1; i < n; i++)
+	{
+		uint64		v = a[i];
+
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+/* ---------------------------------------------------------------- grouping */
+
+/* Id of pattern p[0..m-1] (sorted by rater), interning it when new. */
+static uint32
+pat_intern(PatDict *d, const uint64 *p, uint32 m, MemoryContext cxt, bool *found)
+{
+	PatKey		k;
+	PatEnt	   *e;
+	bool		f;
+
+	if (d->ph == NULL)
+		d->ph = agree_ph_create(cxt, 256, NULL);
+	k.p = p;
+	k.len = m;
+	k.hash = pat_hash(p, m);
+	e = agree_ph_insert(d->ph, k, &f);
+	if (!f)
+	{
+		uint64	   *copy;
+
+		if (d->arena == NULL || d->arena_cap - d->arena_used < m)
+		{
+			d->arena_cap = Max((Size) 8192, (Size) m);
+			d->arena = MemoryContextAllocHuge(cxt, mul_size(d->arena_cap, sizeof(uint64)));
+			d->arena_used = 0;
+		}
+		copy = d->arena + d->arena_used;
+		memcpy(copy, p, (Size) m * sizeof(uint64));
+		d->arena_used += m;
+		e->key.p = copy;
+		if (d->n == d->cap)
+		{
+			uint32		ncap;
+
+			if (d->n >= AGREE_MAX_IDS)
+				ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+								errmsg("annqa agreement state has too many distinct rating patterns"),
+								errdetail("At most %u distinct patterns are supported.", AGREE_MAX_IDS)));
+			ncap = d->cap ? (d->cap > AGREE_MAX_IDS / 2 ? AGREE_MAX_IDS : d->cap * 2) : 64;
+			d->pk = d->pk ? repalloc_huge(d->pk, mul_size(ncap, sizeof(PatKey)))
+				: MemoryContextAllocHuge(cxt, mul_size(ncap, sizeof(PatKey)));
+			d->cap = ncap;
+		}
+		e->id = d->n;
+		d->pk[d->n++] = e->key;
+	}
+	*found = f;
+	return e->id;
+}
+
+/* Remember a duplicate (item, rater) pair; the smallest item key wins. */
+static inline void
+note_dup(AgreeState *st, int64 item, uint32 rater)
+{
+	if (!st->has_dup || item < st->dup_item)
+	{
+		st->has_dup = true;
+		st->dup_item = item;
+		st->dup_rater = rater;
+	}
+}
+
+/*
+ * Sort an item's pairs (rater << 32 | label) by rater and drop a repeated
+ * rater, noting the duplicate; returns the new count.
+ */
+static inline uint32
+sort_pairs_dedup(AgreeState *st, uint64 *a, uint32 m, int64 item)
+{
+	uint32		i,
+				o;
+
+	sort_u64(a, m);
+	for (i = 1, o = 1; i < m; i++)
+	{
+		if ((a[i] >> 32) == (a[o - 1] >> 32))
+		{
+			note_dup(st, item, (uint32) (a[i] >> 32));
+			continue;
+		}
+		a[o++] = a[i];
+	}
+	return m ? o : 0;
+}
+
+/*
+ * Walk the raw ratings of a bigint-keyed state item by item, in ascending
+ * key order, without sorting them when they arrive as a few ascending runs:
+ * rows clustered by item are one run, a table loaded rater by rater is one
+ * run per rater.  Up to AGREE_MAX_RUNS runs are merged on the fly (each
+ * step takes the smallest head key, then every run's ratings of that key);
+ * more runs (e.g. random order) fall back to the radix sort.  buf receives
+ * the (rater << 32 | label) pairs of the current item.
+ */
+#define AGREE_MAX_RUNS 16
+
+typedef struct ItemIter
+{
+	const Rating *r;
+	int			k;
+	uint64		pos[AGREE_MAX_RUNS];
+	uint64		end[AGREE_MAX_RUNS];
+	uint64	   *buf;
+	Size		bufcap;
+	uint64		step;
+} ItemIter;
+
+static void
+iter_init(ItemIter *it, AgreeState *st)
+{
+	uint64		j;
+	int			k = 1;
+
+	memset(it, 0, sizeof(*it));
+	it->pos[0] = 0;
+	for (j = 1; j < st->nr; j++)
+	{
+		if ((int64) st->r[j].item < (int64) st->r[j - 1].item)
+		{
+			if (k == AGREE_MAX_RUNS)
+			{
+				k = 0;			/* too many runs: sort */
+				break;
+			}
+			it->end[k - 1] = j;
+			it->pos[k++] = j;
+		}
+	}
+	if (k == 0)
+	{
+		st->unsorted = true;
+		sort_ratings(st);
+		k = 1;
+		it->pos[0] = 0;
+	}
+	st->unsorted = false;		/* for state_append: runs are found here */
+	it->end[k - 1] = st->nr;
+	it->k = k;
+	it->r = st->r;
+	it->bufcap = 64;
+	it->buf = palloc(it->bufcap * sizeof(uint64));
+}
+
+static inline void
+iter_push(ItemIter *it, Size m, const Rating *r)
+{
+	if (m == it->bufcap)
+	{
+		if (it->bufcap >= (Size) PG_UINT32_MAX)
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							errmsg("annqa agreement aggregate: too many ratings of one item")));
+		it->bufcap *= 2;
+		it->buf = repalloc_huge(it->buf, it->bufcap * sizeof(uint64));
+	}
+	it->buf[m] = ((uint64) r->rater << 32) | r->label;
+}
+
+/* The next item: its key and number of pairs in it->buf; false at the end. */
+static inline bool
+iter_next(ItemIter *it, int64 *key, uint32 *mout)
+{
+	const Rating *r = it->r;
+	Size		m = 0;
+	int64		mk = 0;
+	bool		any = false;
+	int			q;
+
+	if ((++it->step & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (it->k == 1)
+	{
+		uint64		p = it->pos[0],
+					e = it->end[0];
+
+		if (p >= e)
+			return false;
+		mk = (int64) r[p].item;
+		do
+		{
+			iter_push(it, m++, &r[p]);
+			p++;
+		} while (p < e && (int64) r[p].item == mk);
+		it->pos[0] = p;
+		*key = mk;
+		*mout = (uint32) m;
+		return true;
+	}
+	for (q = 0; q < it->k; q++)
+		if (it->pos[q] < it->end[q] && (!any || (int64) r[it->pos[q]].item < mk))
+		{
+			mk = (int64) r[it->pos[q]].item;
+			any = true;
+		}
+	if (!any)
+		return false;
+	for (q = 0; q < it->k; q++)
+	{
+		uint64		p = it->pos[q],
+					e = it->end[q];
+
+		while (p < e && (int64) r[p].item == mk)
+		{
+			iter_push(it, m++, &r[p]);
+			p++;
+		}
+		it->pos[q] = p;
+	}
+	*key = mk;
+	*mout = (uint32) m;
+	return true;
+}
+
+/* growable (key, pattern) arrays */
+static inline void
+group_push(MemoryContext cxt, int64 **keys, uint32 **pats, Size *n, Size *cap, int64 key, uint32 pat)
+{
+	if (*n == *cap)
+	{
+		Size		ncap = *cap ? mul_size(*cap, 2) : 1024;
+
+		*keys = *keys ? repalloc_huge(*keys, mul_size(ncap, sizeof(int64)))
+			: MemoryContextAllocHuge(cxt, mul_size(ncap, sizeof(int64)));
+		*pats = *pats ? repalloc_huge(*pats, mul_size(ncap, sizeof(uint32)))
+			: MemoryContextAllocHuge(cxt, mul_size(ncap, sizeof(uint32)));
+		*cap = ncap;
+	}
+	(*keys)[*n] = key;
+	(*pats)[*n] = pat;
+	(*n)++;
+}
+
+/*
+ * The pattern of two patterns' union (an item rated in two partial states),
+ * noting a rater present in both as a duplicate of item key.  cache maps
+ * (a << 32 | b) to the result, so each distinct pair of patterns is merged
+ * once (items come in ascending key order, so the first item with a
+ * duplicate pair of patterns is also the smallest).
+ */
+static uint32
+pat_union(AgreeState *st, uint32 a, uint32 b, int64 key, agree_ih_hash *cache, uint64 **bufp, Size *bufcap)
+{
+	int64		ck = (int64) (((uint64) a << 32) | b);
+	IntEnt	   *e = agree_ih_lookup(cache, ck);
+	bool		f;
+	const PatKey *pa = &st->pats.pk[a],
+			   *pb = &st->pats.pk[b];
+	uint32		i = 0,
+				j = 0,
+				o = 0,
+				id;
+	uint64	   *buf;
+
+	if (e != NULL)
+		return e->id;
+	if ((Size) pa->len + pb->len > *bufcap)
+	{
+		*bufcap = (Size) pa->len + pb->len;
+		*bufp = repalloc_huge(*bufp, mul_size(*bufcap, sizeof(uint64)));
+	}
+	buf = *bufp;
+	while (i < pa->len || j < pb->len)
+	{
+		if (j >= pb->len || (i < pa->len && (pa->p[i] >> 32) < (pb->p[j] >> 32)))
+			buf[o++] = pa->p[i++];
+		else if (i >= pa->len || (pb->p[j] >> 32) < (pa->p[i] >> 32))
+			buf[o++] = pb->p[j++];
+		else
+		{
+			note_dup(st, key, (uint32) (pa->p[i] >> 32));
+			buf[o++] = pa->p[i++];
+			j++;
+		}
+	}
+	id = pat_intern(&st->pats, buf, o, st->hdr.eoh_context, &f);
+	e = agree_ih_insert(cache, ck, &f);
+	e->id = id;
+	return id;
+}
+
+/*
+ * Merge ns grouped items (skey ascending, spat: pattern ids of st, or of
+ * another state mapped by pmap) into st's grouped items.  Items present on
+ * one side only are copied with their pattern id; only items on both sides
+ * have their patterns merged (pat_union).
+ */
+static void
+merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, const uint32 *pmap)
+{
+	MemoryContext cxt = st->hdr.eoh_context;
+	Size		nd = st->ng,
+				i = 0,
+				j = 0,
+				o = 0,
+				n = add_size(nd, ns);
+	const int64 *dkey = st->gkey;
+	const uint32 *dpat = st->gpat;
+	int64	   *okey;
+	uint32	   *opat;
+	agree_ih_hash *cache = NULL;
+	uint64	   *ubuf = NULL;
+	Size		ubufcap = 0;
+
+	if (ns == 0)
+		return;
+	okey = MemoryContextAllocHuge(cxt, mul_size(n, sizeof(int64)));
+	opat = MemoryContextAllocHuge(cxt, mul_size(n, sizeof(uint32)));
+	while (i < nd && j < ns)
+	{
+		if (dkey[i] < skey[j])
+		{
+			okey[o] = dkey[i];
+			opat[o] = dpat[i++];
+		}
+		else if (skey[j] < dkey[i])
+		{
+			okey[o] = skey[j];
+			opat[o] = pmap ? pmap[spat[j]] : spat[j];
+			j++;
+		}
+		else
+		{
+			if (cache == NULL)
+			{
+				cache = agree_ih_create(CurrentMemoryContext, 1024, NULL);
+				ubufcap = 64;
+				ubuf = palloc(ubufcap * sizeof(uint64));
+			}
+
+			/*
+			 * The cache outgrows the CPU caches (one entry per distinct pair
+			 * of patterns): prefetch the slot of the pair a few items ahead.
+			 */
+			if (i + 8 < nd && j + 8 < ns)
+			{
+				uint64		pk = ((uint64) dpat[i + 8] << 32) | (pmap ? pmap[spat[j + 8]] : spat[j + 8]);
+
+				__builtin_prefetch(&cache->data[agree_hash64(pk) & cache->sizemask]);
+			}
+			okey[o] = dkey[i];
+			opat[o] = pat_union(st, dpat[i], pmap ? pmap[spat[j]] : spat[j], dkey[i], cache, &ubuf, &ubufcap);
+			i++;
+			j++;
+		}
+		if ((++o & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (i < nd)
+	{
+		memcpy(okey + o, dkey + i, (nd - i) * sizeof(int64));
+		memcpy(opat + o, dpat + i, (nd - i) * sizeof(uint32));
+		o += nd - i;
+	}
+	for (; j < ns; j++, o++)
+	{
+		okey[o] = skey[j];
+		opat[o] = pmap ? pmap[spat[j]] : spat[j];
+	}
+	if (cache)
+		agree_ih_destroy(cache);
+	if (st->gkey)
+	{
+		pfree(st->gkey);
+		pfree(st->gpat);
+	}
+	st->gkey = okey;
+	st->gpat = opat;
+	st->ng = o;
+	st->gcap = n;
+}
+
+/* Forget the pattern dictionary (its memory stays in the state's context). */
+static void
+pats_reset(PatDict *d)
+{
+	if (d->ph)
+		agree_ph_destroy(d->ph);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Fold the raw ratings of a bigint-keyed long-form state into its grouped
+ * form: walk them item by item (ItemIter), sort each item's pairs by rater,
+ * note a repeated rater as a duplicate, and intern the pattern.  The raw
+ * ratings are freed.  Only the representation changes.
+ *
+ * With try_only, grouping gives up when the patterns do not repeat (more
+ * than one distinct pattern per 4 items, e.g. many raters each rating a few
+ * items): interning them would cost more than it saves, in this process and
+ * in the leader that merges the state.  The state then keeps raw ratings,
+ * rewritten in item order (one ascending run), and is marked no_group;
+ * returns false.
+ */
+static bool
+state_group_ex(AgreeState *st, bool try_only)
+{
+	MemoryContext cxt = st->hdr.eoh_context;
+	ItemIter	it;
+	int64	   *keys = NULL,
+				key;
+	uint32	   *pats = NULL,
+				m;
+	Size		n = 0,
+				cap = 0;
+	bool		found;
+
+	if (st->nr == 0)
+		return true;
+	if (st->ng > 0 || st->pats.n > 0)
+		try_only = false;		/* already grouped in part: fold the rest in */
+	iter_init(&it, st);
+	while (iter_next(&it, &key, &m))
+	{
+		m = sort_pairs_dedup(st, it.buf, m, key);
+		group_push(cxt, &keys, &pats, &n, &cap, key, pat_intern(&st->pats, it.buf, m, cxt, &found));
+		if (try_only && (n & 0xFFFF) == 0 && st->pats.n > n / 4 + 1024)
+			break;
+	}
+	if (try_only && st->pats.n > n / 4 + 1024)
+	{
+		/* give up: raw ratings in item order instead */
+		Rating	   *out = MemoryContextAllocHuge(cxt, mul_size((Size) st->nr, sizeof(Rating)));
+		uint64		o = 0;
+		uint32		j;
+
+		pfree(keys);
+		pfree(pats);
+		pats_reset(&st->pats);
+		pfree(it.buf);
+		iter_init(&it, st);
+		while (iter_next(&it, &key, &m))
+		{
+			sort_u64(it.buf, m);
+			for (j = 0; j < m; j++)
+			{
+				out[o].item = (uint64) key;
+				out[o].rater = (uint32) (it.buf[j] >> 32);
+				out[o].label = (uint32) it.buf[j];
+				o++;
+			}
+		}
+		Assert(o == st->nr);
+		pfree(it.buf);
+		pfree(st->r);
+		st->r = out;
+		st->cap = st->nr;
+		st->unsorted = false;
+		st->no_group = true;
+		st->flat = NULL;
+		return false;
+	}
+	pfree(it.buf);
+	pfree(st->r);
+	st->r = NULL;
+	st->nr = st->cap = 0;
+	st->unsorted = false;
+	if (st->ng == 0)
+	{
+		if (st->gkey)
+		{
+			pfree(st->gkey);
+			pfree(st->gpat);
+		}
+		st->gkey = keys;
+		st->gpat = pats;
+		st->ng = n;
+		st->gcap = cap;
+	}
+	else
+	{
+		merge_grouped(st, keys, pats, n, NULL);
+		pfree(keys);
+		pfree(pats);
+	}
+	st->flat = NULL;
+	return true;
+}
+
+#define state_group(st) ((void) state_group_ex((st), false))
+
+/*
+ * Turn grouped items back into raw ratings (appended), for a merge with a
+ * state that stays raw.
+ */
+static void
+state_ungroup(AgreeState *st)
+{
+	Size		g;
+	uint32		j;
+
+	for (g = 0; g < st->ng; g++)
+	{
+		const PatKey *k = &st->pats.pk[st->gpat[g]];
+
+		for (j = 0; j < k->len; j++)
+			state_append(st, (uint64) st->gkey[g], (uint32) (k->p[j] >> 32), (uint32) k->p[j]);
+		if ((g & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (st->gkey)
+	{
+		pfree(st->gkey);
+		pfree(st->gpat);
+	}
+	st->gkey = NULL;
+	st->gpat = NULL;
+	st->ng = st->gcap = 0;
+	pats_reset(&st->pats);
+	st->no_group = true;
+	st->flat = NULL;
 }
 
 /* ---------------------------------------------------------------- flat form */
@@ -474,6 +1102,77 @@ ratings_flat_size(const AgreeState *st)
 	return s;
 }
 
+/*
+ * The grouped form of a bigint-keyed state (version 2): the duplicate noted
+ * (uint8 flag, int64 item, uint32 rater id; zeros when none), uint32 number
+ * of patterns, each as varint count then (rater id, label id) varints in
+ * ascending rater order, then uint64 number of items, each as varints
+ * zigzag(key - previous key) and pattern id.
+ */
+static Size
+grouped_flat_size(const AgreeState *st)
+{
+	Size		s = 1 + 8 + 4 + 4 + 8;
+	uint32		p,
+				j;
+	Size		g;
+	uint64		prev = 0;
+
+	for (p = 0; p < st->pats.n; p++)
+	{
+		const PatKey *k = &st->pats.pk[p];
+
+		s += varint_len(k->len);
+		for (j = 0; j < k->len; j++)
+			s += varint_len(k->p[j] >> 32) + varint_len(k->p[j] & 0xFFFFFFFF);
+	}
+	for (g = 0; g < st->ng; g++)
+	{
+		s += varint_len(zigzag((uint64) st->gkey[g] - prev)) + varint_len(st->gpat[g]);
+		prev = (uint64) st->gkey[g];
+	}
+	return s;
+}
+
+static void
+put_grouped(StringInfo buf, const AgreeState *st)
+{
+	unsigned char *out;
+	uint32		p,
+				j;
+	Size		g;
+	uint64		prev = 0;
+
+	pq_sendbyte(buf, st->has_dup ? 1 : 0);
+	pq_sendint64(buf, st->has_dup ? st->dup_item : 0);
+	pq_sendint32(buf, st->has_dup ? st->dup_rater : 0);
+	pq_sendint32(buf, st->pats.n);
+	out = (unsigned char *) buf->data + buf->len;
+	for (p = 0; p < st->pats.n; p++)
+	{
+		const PatKey *k = &st->pats.pk[p];
+
+		out += put_varint(out, k->len);
+		for (j = 0; j < k->len; j++)
+		{
+			out += put_varint(out, k->p[j] >> 32);
+			out += put_varint(out, k->p[j] & 0xFFFFFFFF);
+		}
+	}
+	buf->len = (char *) out - buf->data;
+	pq_sendint64(buf, st->ng);
+	out = (unsigned char *) buf->data + buf->len;
+	for (g = 0; g < st->ng; g++)
+	{
+		out += put_varint(out, zigzag((uint64) st->gkey[g] - prev));
+		out += put_varint(out, st->gpat[g]);
+		prev = (uint64) st->gkey[g];
+		if ((g & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	buf->len = (char *) out - buf->data;
+}
+
 static void
 put_dict(StringInfo buf, const Dict *d)
 {
@@ -513,16 +1212,20 @@ state_serialise(AgreeState *st)
 	Size		size;
 	uint64		i;
 	const AgreeConfig *c = &st->cfg;
+	bool		grouped;
 
 	if (st->flat)
 		return;
-	if (int_items(st))
-		sort_ratings(st);		/* partial states travel sorted by item */
+	/* partial states travel grouped by item, unless their patterns do not repeat */
+	grouped = int_items(st) && !st->no_group && state_group_ex(st, true);
 	size = 4 + 12 + 8 + 8;
 	size = add_size(size, dict_flat_size(&st->items));
 	size = add_size(size, dict_flat_size(&st->raters));
 	size = add_size(size, dict_flat_size(&st->labels));
-	size = add_size(size, add_size(8, ratings_flat_size(st)));
+	if (grouped)
+		size = add_size(size, grouped_flat_size(st));
+	else
+		size = add_size(size, add_size(8, ratings_flat_size(st)));
 	if (size > MaxAllocSize - VARHDRSZ - 1)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						errmsg("annqa agreement state is too large to serialise"),
@@ -533,7 +1236,7 @@ state_serialise(AgreeState *st)
 	buf.len = 0;
 	buf.cursor = 0;
 	pq_sendint32(&buf, AGREE_MAGIC);
-	pq_sendbyte(&buf, AGREE_VERSION);
+	pq_sendbyte(&buf, grouped ? AGREE_VERSION_GROUPED : AGREE_VERSION);
 	pq_sendbyte(&buf, c->mode);
 	pq_sendbyte(&buf, c->item_kind);
 	pq_sendbyte(&buf, c->rater_kind);
@@ -551,6 +1254,14 @@ state_serialise(AgreeState *st)
 	put_dict(&buf, &st->items);
 	put_dict(&buf, &st->raters);
 	put_dict(&buf, &st->labels);
+	if (grouped)
+	{
+		put_grouped(&buf, st);
+		Assert((Size) buf.len == size);
+		st->flat = buf.data;
+		st->flat_len = buf.len;
+		return;
+	}
 	pq_sendint64(&buf, st->nr);
 	{
 		uint64		prev = 0;
@@ -772,24 +1483,98 @@ decode_ratings(AgreeState *st, Reader *rd, uint64 nr)
 	st->nr = nr;
 }
 
-/* Decode the ratings of a state parsed with head_only. */
+/*
+ * Read the grouped section (version 2) into st: patterns (each validated and
+ * interned; a repeated pattern is an error, so the form is canonical), then
+ * the items.  rd must end with it.
+ */
 static void
-decode_pending(AgreeState *st)
+rd_grouped(Reader *rd, AgreeState *st)
 {
-	Reader		rd;
+	MemoryContext cxt = st->hdr.eoh_context;
+	uint32		npat,
+				p,
+				j,
+				nlab = st->cfg.n_declared ? st->cfg.n_declared : st->labels.n;
+	uint64		ng,
+				g,
+				prev = 0,
+				bufcap = 64;
+	uint64	   *buf = palloc(bufcap * sizeof(uint64));
+	uint8		dup = rd_u8(rd);
+	int64		dup_item = (int64) rd_u64(rd);
+	uint32		dup_rater = rd_u32(rd);
+	bool		found;
 
-	if (!st->pend_data)
-		return;
-	rd.p = st->pend_data;
-	rd.len = st->pend_len;
-	rd.pos = st->pend_pos;
-	rd.errcode = st->pend_errcode;
-	st->pend_data = NULL;
-	decode_ratings(st, &rd, st->pend_nr);
+	if (dup > 1 || (dup == 0 && (dup_item != 0 || dup_rater != 0)) ||
+		(dup == 1 && dup_rater >= st->raters.n))
+		bad_state(rd, "Bad duplicate record");
+	st->has_dup = dup == 1;
+	st->dup_item = dup_item;
+	st->dup_rater = dup_rater;
+	npat = rd_u32(rd);
+	if (npat > (rd->len - rd->pos) / 3)
+		bad_state(rd, "Pattern count exceeds the data");
+	for (p = 0; p < npat; p++)
+	{
+		uint64		m = rd_varint(rd);
+
+		if (m == 0 || m > (rd->len - rd->pos) / 2 || m > PG_UINT32_MAX)
+			bad_state(rd, "Bad pattern length");
+		if (m > bufcap)
+		{
+			bufcap = m;
+			buf = repalloc_huge(buf, mul_size((Size) bufcap, sizeof(uint64)));
+		}
+		for (j = 0; j < (uint32) m; j++)
+		{
+			uint64		r = rd_varint(rd),
+						l = rd_varint(rd);
+
+			if (r >= st->raters.n || l >= nlab)
+				bad_state(rd, "Rating id out of range");
+			if (j > 0 && r <= (buf[j - 1] >> 32))
+				bad_state(rd, "Pattern raters not strictly ascending");
+			buf[j] = (r << 32) | l;
+		}
+		(void) pat_intern(&st->pats, buf, (uint32) m, cxt, &found);
+		if (found)
+			bad_state(rd, "Duplicate pattern");
+		if ((p & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(buf);
+	ng = rd_u64(rd);
+	if (ng > (rd->len - rd->pos) / 2)
+		bad_state(rd, "Item count exceeds the data");
+	if (ng > 0)
+	{
+		st->gkey = MemoryContextAllocHuge(cxt, mul_size((Size) ng, sizeof(int64)));
+		st->gpat = MemoryContextAllocHuge(cxt, mul_size((Size) ng, sizeof(uint32)));
+		st->gcap = ng;
+	}
+	for (g = 0; g < ng; g++)
+	{
+		uint64		key = prev + unzigzag(rd_varint(rd)),
+					pid = rd_varint(rd);
+
+		if (g > 0 && (int64) key <= (int64) prev)
+			bad_state(rd, "Item keys not strictly ascending");
+		if (pid >= npat)
+			bad_state(rd, "Pattern id out of range");
+		st->gkey[g] = (int64) key;
+		st->gpat[g] = (uint32) pid;
+		prev = key;
+		if ((g & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	st->ng = ng;
+	if (rd->pos != rd->len)
+		bad_state(rd, "Trailing bytes");
 }
 
 static AgreeState *
-state_parse(const char *data, Size len, int errcode, MemoryContext parent, bool head_only)
+state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 {
 	Reader		rd = {data, len, 0, errcode};
 	AgreeConfig c;
@@ -797,11 +1582,13 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent, bool 
 	uint64		nr;
 	double		conf;
 	uint64		cbits;
+	uint8		version;
 
 	memset(&c, 0, sizeof(c));
 	if (rd_u32(&rd) != AGREE_MAGIC)
 		bad_state(&rd, "Bad magic number");
-	if (rd_u8(&rd) != AGREE_VERSION)
+	version = rd_u8(&rd);
+	if (version != AGREE_VERSION && version != AGREE_VERSION_GROUPED)
 		bad_state(&rd, "Unsupported version");
 	c.mode = rd_u8(&rd);
 	c.item_kind = rd_u8(&rd);
@@ -846,30 +1633,27 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent, bool 
 		bad_state(&rd, "Keys in a wide-form state");
 	if ((c.has_category && c.category >= st->labels.n) || c.n_declared > st->labels.n)
 		bad_state(&rd, "Category id out of range");
-	nr = rd_u64(&rd);
 	if (c.mode == AGREE_MODE_LONG && c.item_kind == AGREE_KIND_INT && st->items.n != 0)
 		bad_state(&rd, "Item dictionary with bigint item keys");
-	if (nr > (rd.len - rd.pos) / 3)
-		bad_state(&rd, "Rating count exceeds the data");
-	if (head_only)
+	if (version == AGREE_VERSION_GROUPED)
 	{
-		st->pend_data = rd.p;
-		st->pend_len = rd.len;
-		st->pend_pos = rd.pos;
-		st->pend_errcode = rd.errcode;
-		st->pend_nr = nr;
+		if (!int_items(st))
+			bad_state(&rd, "Grouped form without bigint item keys");
+		rd_grouped(&rd, st);
 		return st;
 	}
+	nr = rd_u64(&rd);
+	if (nr > (rd.len - rd.pos) / 3)
+		bad_state(&rd, "Rating count exceeds the data");
 	decode_ratings(st, &rd, nr);
+	if (int_items(st))
+		st->no_group = true;	/* sent raw because its patterns do not repeat */
 	return st;
 }
 
-/*
- * An agree_state datum for reading: expanded (ours) or parsed from flat
- * (head_only: ratings left undecoded, for state_merge to stream).
- */
+/* An agree_state datum for reading: expanded (ours) or parsed from flat. */
 static AgreeState *
-state_read_ex(Datum d, MemoryContext parent, bool head_only)
+state_read(Datum d, MemoryContext parent)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
@@ -881,10 +1665,8 @@ state_read_ex(Datum d, MemoryContext parent, bool head_only)
 			return (AgreeState *) eoh;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent, head_only);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent);
 }
-
-#define state_read(d, parent) state_read_ex((d), (parent), false)
 
 /* The state argument of a transition/combine call, writable in aggcontext. */
 static AgreeState *
@@ -911,7 +1693,7 @@ state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 		return dst;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt, false);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt);
 }
 
 /* ---------------------------------------------------------------- text/binary I/O */
@@ -946,7 +1728,7 @@ annqa_agree_state_in(PG_FUNCTION_ARGS)
 						errdetail("The payload is not valid base64.")));
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_in", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp, false);
+	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	SET_VARSIZE(res, VARHDRSZ + dlen);
@@ -987,7 +1769,7 @@ annqa_agree_state_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(res, VARHDRSZ + len);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_recv", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp, false);
+	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	PG_RETURN_POINTER(res);
@@ -1498,60 +2280,49 @@ map_dict(AgreeState *dst, Dict *dd, const Dict *sd)
 }
 
 /*
- * Merge the undecoded ratings of src (parsed head_only) into dst, both
- * sorted by bigint item key, decoding as we go: the leader of a parallel
- * plan never materialises a worker's ratings separately.  Returns false,
- * with dst untouched, when src turns out not to be sorted.
+ * Pattern ids of src's patterns in dst: each remapped to dst's rater and
+ * label ids, re-sorted by rater (dst's ids may order raters differently) and
+ * interned.
  */
-static bool
-merge_stream(AgreeState *dst, AgreeState *src, const uint32 *rm, const uint32 *lm)
+static uint32 *
+map_patterns(AgreeState *dst, const AgreeState *src, const uint32 *rm, const uint32 *lm)
 {
-	Reader		rd;
-	uint64		nd = dst->nr,
-				ns = src->pend_nr,
-				a = 0,
-				b,
-				o = 0,
-				prev = 0;
-	Size		n = add_size((Size) nd, (Size) ns);
-	Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(Max(n, 1), sizeof(Rating)));
+	uint32		n = src->pats.n,
+				p,
+				j;
+	uint32	   *pmap = palloc_extended(mul_size(Max(n, 1), sizeof(uint32)), MCXT_ALLOC_HUGE);
+	Size		bufcap = 64;
+	uint64	   *buf = palloc(bufcap * sizeof(uint64));
+	bool		found;
 
-	rd.p = src->pend_data;
-	rd.len = src->pend_len;
-	rd.pos = src->pend_pos;
-	rd.errcode = src->pend_errcode;
-	for (b = 0; b < ns; b++)
+	for (p = 0; p < n; p++)
 	{
-		Rating		cur;
-		uint64		before = prev;
+		const PatKey *k = &src->pats.pk[p];
 
-		rd_rating(&rd, src, &prev, &cur);
-		if (b > 0 && (int64) prev < (int64) before)
+		if (k->len > bufcap)
 		{
-			pfree(out);
-			return false;
+			bufcap = k->len;
+			buf = repalloc_huge(buf, mul_size(bufcap, sizeof(uint64)));
 		}
-		while (a < nd && (int64) dst->r[a].item <= (int64) cur.item)
-			out[o++] = dst->r[a++];
-		out[o].item = cur.item;
-		out[o].rater = rm[cur.rater];
-		out[o].label = lm[cur.label];
-		o++;
-		if ((b & 0xFFFF) == 0)
+		for (j = 0; j < k->len; j++)
+			buf[j] = ((uint64) rm[k->p[j] >> 32] << 32) | lm[k->p[j] & 0xFFFFFFFF];
+		sort_u64(buf, k->len);
+		pmap[p] = pat_intern(&dst->pats, buf, k->len, dst->hdr.eoh_context, &found);
+		if ((p & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (rd.pos != rd.len)
-		bad_state(&rd, "Trailing bytes");
-	if (a < nd)
-		memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
-	if (dst->r)
-		pfree(dst->r);
-	dst->r = out;
-	dst->nr = dst->cap = n;
-	src->pend_data = NULL;
-	return true;
+	pfree(buf);
+	return pmap;
 }
 
+/*
+ * Merge src into dst (fresh: dst is new and takes src's configuration).
+ * Bigint item keys: both states are grouped (a partial state read from its
+ * flat form already is: the worker grouped it), src's patterns are mapped
+ * into dst, and the two item lists are merged (merge_grouped): per item, not
+ * per rating, except for items rated in both states.  Other states: ratings
+ * are remapped and appended.
+ */
 static void
 state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 {
@@ -1562,7 +2333,6 @@ state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 			   *lm;
 	uint64		i;
 	uint32		j;
-	bool		streamed = false;
 
 	if (!fresh &&
 		(a->mode != b->mode || a->item_kind != b->item_kind || a->rater_kind != b->rater_kind ||
@@ -1590,73 +2360,81 @@ state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 	}
 	im = map_dict(dst, &dst->items, &src->items);
 	rm = map_dict(dst, &dst->raters, &src->raters);
-	if (src->pend_data)
-	{
-		if (!fresh && int_items(dst) && !dst->unsorted && dst->nr > 0 &&
-			merge_stream(dst, src, rm, lm))
-			streamed = true;
-		else
-			decode_pending(src);
-	}
-	if (streamed)
-		;						/* merged while decoding */
-	else if (!fresh && int_items(dst) && !dst->unsorted && !src->unsorted &&
-		dst->nr > 0 && src->nr > 0 &&
-		(int64) src->r[0].item < (int64) dst->r[dst->nr - 1].item)
+	if (int_items(dst) && src->nr > 0 && !src->no_group)
+		(void) state_group_ex(src, true);	/* only the representation changes */
+	if (int_items(dst) && dst->nr > 0 && !dst->no_group)
+		(void) state_group_ex(dst, true);
+	if (src->has_dup && int_items(dst))
+		note_dup(dst, src->dup_item, rm[src->dup_rater]);
+	if (int_items(dst) && (src->nr > 0 || dst->nr > 0))
 	{
 		/*
-		 * Two runs sorted by item key (partial states are sorted when
-		 * serialised): merge them in linear time, so the result is sorted
-		 * too and the final function need not sort.  Ties keep dst first.
+		 * A state whose patterns do not repeat stays raw: so does the
+		 * merge (its grouped items, if any, are expanded); the final
+		 * function walks the ratings item by item.
 		 */
-		uint64		nd = dst->nr,
-					ns = src->nr,
-					a = 0,
-					b = 0,
-					o = 0;
-		Size		n = add_size((Size) nd, (Size) ns);
-		Rating	   *out = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(n, sizeof(Rating)));
+		Size		g;
 
-		while (a < nd && b < ns)
+		if (dst->ng > 0)
+			state_ungroup(dst);
+		dst->no_group = true;
+		for (i = 0; i < src->nr; i++)
 		{
-			if ((int64) src->r[b].item < (int64) dst->r[a].item)
-			{
-				out[o].item = src->r[b].item;
-				out[o].rater = rm[src->r[b].rater];
-				out[o].label = lm[src->r[b].label];
-				b++;
-			}
-			else
-				out[o] = dst->r[a++];
-			if ((++o & 0xFFFF) == 0)
+			const Rating *r = &src->r[i];
+
+			state_append(dst, r->item, rm[r->rater], lm[r->label]);
+			if ((i & 0xFFFF) == 0)
 				CHECK_FOR_INTERRUPTS();
 		}
-		if (a < nd)
-			memcpy(out + o, dst->r + a, (nd - a) * sizeof(Rating));
-		for (; b < ns; b++)
+		for (g = 0; g < src->ng; g++)
 		{
-			o = nd + b;
-			out[o].item = src->r[b].item;
-			out[o].rater = rm[src->r[b].rater];
-			out[o].label = lm[src->r[b].label];
+			const PatKey *k = &src->pats.pk[src->gpat[g]];
+
+			for (j = 0; j < k->len; j++)
+				state_append(dst, (uint64) src->gkey[g], rm[k->p[j] >> 32], lm[k->p[j] & 0xFFFFFFFF]);
 		}
-		pfree(dst->r);
-		dst->r = out;
-		dst->nr = dst->cap = n;
+	}
+	else if (int_items(dst))
+	{
+		uint32	   *pmap;
+
+		pmap = map_patterns(dst, src, rm, lm);
+		if (dst->ng == 0)
+		{
+			/* nothing to merge with: take src's items */
+			Size		g;
+
+			if (src->ng > 0)
+			{
+				if (dst->gkey)
+				{
+					pfree(dst->gkey);
+					pfree(dst->gpat);
+				}
+				dst->gkey = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(src->ng, sizeof(int64)));
+				dst->gpat = MemoryContextAllocHuge(dst->hdr.eoh_context, mul_size(src->ng, sizeof(uint32)));
+				memcpy(dst->gkey, src->gkey, src->ng * sizeof(int64));
+				for (g = 0; g < src->ng; g++)
+					dst->gpat[g] = pmap[src->gpat[g]];
+				dst->ng = dst->gcap = src->ng;
+			}
+		}
+		else
+			merge_grouped(dst, src->gkey, src->gpat, src->ng, pmap);
+		pfree(pmap);
 	}
 	else
-	for (i = 0; i < src->nr; i++)
-	{
-		const Rating *r = &src->r[i];
+		for (i = 0; i < src->nr; i++)
+		{
+			const Rating *r = &src->r[i];
 
-		if (b->mode == AGREE_MODE_PAIRS)
-			state_append(dst, lm[r->item], lm[r->rater], 0);
-		else
-			state_append(dst, dst->cfg.item_kind == AGREE_KIND_INT ? r->item : im[r->item],
-						 rm[r->rater], lm[r->label]);
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
+			if (b->mode == AGREE_MODE_PAIRS)
+				state_append(dst, lm[r->item], lm[r->rater], 0);
+			else
+				state_append(dst, im[r->item], rm[r->rater], lm[r->label]);
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
 	pfree(im);
 	pfree(rm);
 	pfree(lm);
@@ -1691,7 +2469,7 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 	else
 	{
 		dst = state_writable(fcinfo, 0, aggcxt);
-		src = state_read_ex(PG_GETARG_DATUM(1), tmp, true);
+		src = state_read(PG_GETARG_DATUM(1), tmp);
 		state_merge(dst, src, false);
 	}
 	MemoryContextSwitchTo(old);
@@ -1801,82 +2579,6 @@ build_categories(const AgreeState *st, const bool *used, int *catof, double **x,
 	return q;
 }
 
-static int
-cmp_u64(const void *pa, const void *pb)
-{
-	uint64		a = *(const uint64 *) pa,
-				b = *(const uint64 *) pb;
-
-	return a < b ? -1 : a > b;
-}
-
-static inline void
-sort_u64(uint64 *a, Size n)
-{
-	Size		i,
-				j;
-
-	if (n > 16)
-	{
-		qsort(a, n, sizeof(uint64), cmp_u64);
-		return;
-	}
-	for (i = 1; i < n; i++)
-	{
-		uint64		v = a[i];
-
-		for (j = i; j > 0 && a[j - 1] > v; j--)
-			a[j] = a[j - 1];
-		a[j] = v;
-	}
-}
-
-/*
- * Group ratings by bigint item key: sort them by key (sort_ratings; nothing
- * to do when they arrive sorted, as merged partial states do), then cut the
- * runs.  Items come out in key order, so the statistics add items in the same
- * order whatever the row order or the parallel split was.  g receives
- * (rater << 32 | label) per rating, keys the item keys.  Returns the number
- * of items.
- */
-static Size
-group_by_int_key(AgreeState *st, Size **start_out, uint64 **g_out, uint64 **keys_out)
-{
-	uint64		nr,
-				j;
-	Size		ni = 0;
-	const Rating *r;
-	uint64	   *g,
-			   *keys;
-	Size	   *start;
-
-	sort_ratings(st);
-	nr = st->nr;
-	r = st->r;
-	for (j = 0; j < nr; j++)
-		if (j == 0 || r[j].item != r[j - 1].item)
-			ni++;
-	g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
-	keys = palloc_extended(mul_size(Max(ni, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
-	start = palloc_extended(mul_size(ni + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
-	ni = 0;
-	for (j = 0; j < nr; j++)
-	{
-		if (j == 0 || r[j].item != r[j - 1].item)
-		{
-			start[ni] = j;
-			keys[ni] = r[j].item;
-			ni++;
-		}
-		g[j] = ((uint64) r[j].rater << 32) | r[j].label;
-	}
-	start[ni] = nr;
-	*start_out = start;
-	*g_out = g;
-	*keys_out = keys;
-	return ni;
-}
-
 typedef struct Computed
 {
 	AgreeResult res;
@@ -1936,6 +2638,281 @@ two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Si
 	}
 }
 
+/* The multi-rater statistic stat over CSR items (ptr, cat) of q categories. */
+static void
+run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *catof, const AgreeItems *items,
+		   double *work, int *iwork, Computed *out, const char *fn)
+{
+	int			k;
+	AgreeWeightSpec ws;
+
+	if (stat == AGREE_ALPHA)
+	{
+		if (st->cfg.level == AGREE_RATIO)
+			for (k = 0; k < q; k++)
+				if (x[k] < 0)
+					ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+									errmsg("%s: the ratio level needs values >= 0", fn)));
+		agree_alpha_items((AgreeLevel) st->cfg.level, q, x, items, work, iwork, &out->res);
+	}
+	else if (stat == AGREE_FLEISS_CATEGORY)
+	{
+		int			kc = st->cfg.has_category ? catof[st->cfg.category] : -1;
+
+		agree_fleiss_category_items(q, kc, items, &out->res);
+	}
+	else
+	{
+		agree_weight_init(&ws, q, (AgreeWeights) st->cfg.weights, x);
+		agree_multi_rater_items(stat, &ws, items, work, iwork, &out->res);
+	}
+}
+
+static void pg_attribute_noreturn()
+raise_dup(const AgreeState *st, int64 item, uint32 rater, const char *fn)
+{
+	ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+					errmsg("%s: duplicate rating of item %s by rater %s", fn,
+						   psprintf(INT64_FORMAT, item), key_string(&st->raters, rater)),
+					errdetail("Each (item, rater) pair may carry one label.")));
+}
+
+static int
+cmp_int(const void *pa, const void *pb)
+{
+	int			a = *(const int *) pa,
+				b = *(const int *) pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static inline void
+sort_ints(int *a, Size n)
+{
+	Size		i,
+				j;
+
+	if (n > 16)
+	{
+		qsort(a, n, sizeof(int), cmp_int);
+		return;
+	}
+	for (i = 1; i < n; i++)
+	{
+		int			v = a[i];
+
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+static void two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Size np,
+					  Computed *out, const char *fn);
+
+/*
+ * The statistics of a bigint-keyed long-form state.  The kernels read the
+ * items in ascending key order, each item's categories in ascending order
+ * (so the result does not depend on row order, rater ids or how the rows
+ * were split).  Two ways to the same arrays:
+ *   - direct (a serial plan: raw ratings only): walk the ratings item by item
+ *     (ItemIter: merging ascending runs, or sorting), checking duplicates;
+ *   - grouped (after a merge, or for the two-rater statistics): per pattern
+ *     once, then per item a copy of its pattern's categories.
+ */
+static void
+compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
+{
+	uint32		nl = st->labels.n,
+				nrat = st->raters.n,
+				p,
+				j;
+	bool		two = stat == AGREE_COHEN || stat == AGREE_SCOTT;
+	bool		direct;
+	bool	   *rused = palloc0(Max(nrat, 1));
+	bool	   *lused = palloc0(Max(nl, 1));
+	bool	   *pref = NULL;
+	int64		nraters = 0;
+	uint32		ra = 0,
+				rb = 0;
+	Size		g,
+				k;
+
+	if (st->has_dup)
+		raise_dup(st, st->dup_item, st->dup_rater, fn);
+	direct = st->ng == 0 && !two;
+	if (!direct)
+		state_group(st);
+	if (st->has_dup)
+		raise_dup(st, st->dup_item, st->dup_rater, fn);
+	if (direct)
+	{
+		for (k = 0; k < st->nr; k++)
+		{
+			rused[st->r[k].rater] = true;
+			lused[st->r[k].label] = true;
+		}
+	}
+	else
+	{
+		pref = palloc0(Max(st->pats.n, 1));
+		for (g = 0; g < st->ng; g++)
+			pref[st->gpat[g]] = true;
+		for (p = 0; p < st->pats.n; p++)
+			if (pref[p])
+				for (j = 0; j < st->pats.pk[p].len; j++)
+				{
+					rused[st->pats.pk[p].p[j] >> 32] = true;
+					lused[st->pats.pk[p].p[j] & 0xFFFFFFFF] = true;
+				}
+	}
+	/* raters a and b of a two-rater statistic: the two smallest used rater ids */
+	for (j = 0; j < nrat; j++)
+	{
+		if (!rused[j])
+			continue;
+		if (nraters == 0)
+			ra = j;
+		else if (nraters == 1)
+			rb = j;
+		nraters++;
+	}
+	out->n_raters = nraters;
+
+	if (two)
+	{
+		uint32	   *pa,
+				   *pb,
+				   *la = palloc_extended(mul_size(Max(st->pats.n, 1), sizeof(uint32)), MCXT_ALLOC_HUGE),
+				   *lb = palloc_extended(mul_size(Max(st->pats.n, 1), sizeof(uint32)), MCXT_ALLOC_HUGE);
+		bool	   *both = palloc0(Max(st->pats.n, 1));
+		Size		np = 0;
+
+		if (nraters != 2)
+		{
+			out->res.n_items = 0;
+			return;				/* needs exactly two raters: NULL */
+		}
+		for (p = 0; p < st->pats.n; p++)
+		{
+			bool		ha = false,
+						hb = false;
+
+			for (j = 0; j < st->pats.pk[p].len; j++)
+			{
+				uint64		e = st->pats.pk[p].p[j];
+
+				if ((e >> 32) == ra)
+				{
+					ha = true;
+					la[p] = (uint32) e;
+				}
+				else if ((e >> 32) == rb)
+				{
+					hb = true;
+					lb[p] = (uint32) e;
+				}
+			}
+			both[p] = ha && hb;
+		}
+		pa = palloc_extended(mul_size(Max(st->ng, 1), sizeof(uint32)), MCXT_ALLOC_HUGE);
+		pb = palloc_extended(mul_size(Max(st->ng, 1), sizeof(uint32)), MCXT_ALLOC_HUGE);
+		for (g = 0; g < st->ng; g++)
+			if (both[st->gpat[g]])
+			{
+				/* rater a is the one with the smaller id: fixed order */
+				pa[np] = la[st->gpat[g]];
+				pb[np] = lb[st->gpat[g]];
+				np++;
+			}
+		two_rater(st, stat, pa, pb, np, out, fn);
+		return;
+	}
+	else
+	{
+		int		   *catof = palloc_extended(mul_size(Max(nl, 1), sizeof(int)), MCXT_ALLOC_HUGE);
+		AgreeItems	items;
+		double	   *x;
+		bool		by_value;
+		int			q;
+		double	   *work;
+		int		   *iwork;
+
+		if (stat == AGREE_ALPHA)
+			by_value = (st->cfg.level == AGREE_INTERVAL || st->cfg.level == AGREE_RATIO);
+		else
+			by_value = st->cfg.basis == 1 && st->cfg.weights != AGREE_W_NONE;
+		q = build_categories(st, lused, catof, &x, by_value, fn);
+		out->q = q;
+		work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
+		iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
+		if (direct)
+		{
+			ItemIter	it;
+			int64		key;
+			uint32		m;
+			Size		nitems = 0;
+			int		   *cat = palloc_extended(mul_size(Max(st->nr, 1), sizeof(int)), MCXT_ALLOC_HUGE);
+
+			/* items: at most one per rating (pages never touched cost nothing) */
+			Size	   *ptr = palloc_extended(mul_size((Size) st->nr + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
+
+			ptr[0] = 0;
+			iter_init(&it, st);
+			while (iter_next(&it, &key, &m))
+			{
+				int		   *c = cat + ptr[nitems];
+
+				sort_u64(it.buf, m);
+				for (j = 1; j < m; j++)
+					if ((it.buf[j] >> 32) == (it.buf[j - 1] >> 32))
+						raise_dup(st, key, (uint32) (it.buf[j] >> 32), fn);
+				for (j = 0; j < m; j++)
+					c[j] = catof[(uint32) it.buf[j]];
+				sort_ints(c, m);
+				ptr[nitems + 1] = ptr[nitems] + m;
+				nitems++;
+			}
+			items.nitems = nitems;
+			items.ptr = ptr;
+			items.cat = cat;
+			items.ipat = NULL;
+			items.npat = nitems;
+			items.pq = NULL;
+		}
+		else
+		{
+			/*
+			 * each referenced pattern's categories, ascending, once; the
+			 * kernels read the items through their pattern ids
+			 */
+			Size	   *pptr = palloc_extended(mul_size((Size) st->pats.n + 1, sizeof(Size)), MCXT_ALLOC_HUGE);
+			int		   *pcat;
+
+			pptr[0] = 0;
+			for (p = 0; p < st->pats.n; p++)
+				pptr[p + 1] = pptr[p] + (pref[p] ? st->pats.pk[p].len : 0);
+			pcat = palloc_extended(mul_size(Max(pptr[st->pats.n], 1), sizeof(int)), MCXT_ALLOC_HUGE);
+			for (p = 0; p < st->pats.n; p++)
+			{
+				if (!pref[p])
+					continue;
+				for (j = 0; j < st->pats.pk[p].len; j++)
+					pcat[pptr[p] + j] = catof[st->pats.pk[p].p[j] & 0xFFFFFFFF];
+				sort_ints(pcat + pptr[p], st->pats.pk[p].len);
+			}
+			items.nitems = st->ng;
+			items.ptr = pptr;
+			items.cat = pcat;
+			items.ipat = st->gpat;
+			items.npat = st->pats.n;
+			items.pq = palloc_extended(mul_size(Max(agree_pattern_doubles(st->pats.n), 1), sizeof(double)),
+									   MCXT_ALLOC_HUGE);
+		}
+		run_kernel(st, stat, q, x, catof, &items, work, iwork, out, fn);
+	}
+}
+
 static void
 agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 {
@@ -1964,59 +2941,38 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		two_rater(st, stat, pa, pb, nr, out, fn);
 		return;
 	}
+	else if (int_items(st))
+	{
+		compute_int_items(st, stat, out, fn);
+		return;
+	}
 	else
 	{
-		/* group the ratings by item */
+		/* text item keys: group the ratings by item id (counting sort) */
 		Size	   *start;
 		uint64	   *g;
-		uint64	   *ikeys = NULL;
 		bool	   *rused = palloc0(Max(st->raters.n, 1));
 		bool	   *lused = palloc0(Max(nl, 1));
 		int64		nraters = 0;
 		uint32		ra = 0,
 					rb = 0;
 
-		/*
-		 * fused: bigint items and a multi-rater statistic; the ratings,
-		 * sorted by item, are checked and turned into the CSR arrays in one
-		 * pass below, without the intermediate grouped copy.
-		 */
-		bool		fused = st->cfg.item_kind == AGREE_KIND_INT &&
-			stat != AGREE_COHEN && stat != AGREE_SCOTT;
-
-		if (fused)
-		{
-			sort_ratings(st);
-			start = NULL;
-			g = NULL;
-			ni = 0;				/* counted below */
-		}
-		else if (st->cfg.item_kind == AGREE_KIND_INT)
-			ni = group_by_int_key(st, &start, &g, &ikeys);
-		else
-		{
-			/* item ids are dense: counting sort on the id */
-			start = palloc_extended(mul_size((Size) ni + 2, sizeof(Size)), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-			g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
-			for (j = 0; j < nr; j++)
-				start[st->r[j].item + 1]++;
-			for (i = 0; i < ni; i++)
-				start[i + 1] += start[i];
-			for (j = 0; j < nr; j++)
-				g[start[st->r[j].item]++] = ((uint64) st->r[j].rater << 32) | st->r[j].label;
-			/* start[i] is now the end of item i; shift back */
-			for (i = ni; i > 0; i--)
-				start[i] = start[i - 1];
-			start[0] = 0;
-		}
+		start = palloc_extended(mul_size((Size) ni + 2, sizeof(Size)), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		g = palloc_extended(mul_size(Max(nr, 1), sizeof(uint64)), MCXT_ALLOC_HUGE);
+		for (j = 0; j < nr; j++)
+			start[st->r[j].item + 1]++;
+		for (i = 0; i < ni; i++)
+			start[i + 1] += start[i];
+		for (j = 0; j < nr; j++)
+			g[start[st->r[j].item]++] = ((uint64) st->r[j].rater << 32) | st->r[j].label;
+		/* start[i] is now the end of item i; shift back */
+		for (i = ni; i > 0; i--)
+			start[i] = start[i - 1];
+		start[0] = 0;
 		for (j = 0; j < nr; j++)
 		{
-			const Rating *r = &st->r[j];
-
-			rused[r->rater] = true;
-			lused[r->label] = true;
-			if (fused && (j == 0 || r->item != st->r[j - 1].item))
-				ni++;
+			rused[st->r[j].rater] = true;
+			lused[st->r[j].label] = true;
 		}
 
 		/*
@@ -2035,7 +2991,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			nraters++;
 		}
 		out->n_raters = nraters;
-		for (i = 0; !fused && i < ni; i++)
+		for (i = 0; i < ni; i++)
 		{
 			Size		m = start[i + 1] - start[i],
 						k;
@@ -2046,7 +3002,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 				if ((a[k] >> 32) == (a[k - 1] >> 32))
 					ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 									errmsg("%s: duplicate rating of item %s by rater %s", fn,
-										   ikeys ? psprintf(INT64_FORMAT, (int64) ikeys[i]) : key_string(&st->items, i),
+										   key_string(&st->items, i),
 										   key_string(&st->raters, (uint32) (a[k] >> 32))),
 									errdetail("Each (item, rater) pair may carry one label.")));
 			if ((i & 0xFFFF) == 0)
@@ -2112,7 +3068,7 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 						k;
 			double	   *work;
 			int		   *iwork;
-			AgreeWeightSpec ws;
+			AgreeItems	items;
 
 			if (stat == AGREE_ALPHA)
 				by_value = (st->cfg.level == AGREE_INTERVAL || st->cfg.level == AGREE_RATIO);
@@ -2122,84 +3078,24 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 			out->q = q;
 			/* CSR over the items that have ratings */
 			ptr[0] = 0;
-			if (fused)
+			for (i = 0; i < ni; i++)
 			{
-				/*
-				 * One pass over the sorted ratings: per item, sort its
-				 * (rater, label) pairs, reject a repeated rater, emit the
-				 * categories (in that order, as the grouped path does).
-				 */
-				const Rating *r = st->r;
-				uint64	   *buf = NULL;
-				Size		bufcap = 0;
-
-				j = 0;
-				while (j < nr)
-				{
-					uint64		e = j + 1;
-					Size		m;
-
-					while (e < nr && r[e].item == r[j].item)
-						e++;
-					m = (Size) (e - j);
-					if (m > bufcap)
-					{
-						bufcap = Max(m, 64);
-						if (buf)
-							pfree(buf);
-						buf = palloc_extended(mul_size(bufcap, sizeof(uint64)), MCXT_ALLOC_HUGE);
-					}
-					for (k = 0; k < m; k++)
-						buf[k] = ((uint64) r[j + k].rater << 32) | r[j + k].label;
-					sort_u64(buf, m);
-					for (k = 1; k < m; k++)
-						if ((buf[k] >> 32) == (buf[k - 1] >> 32))
-							ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-											errmsg("%s: duplicate rating of item %s by rater %s", fn,
-												   psprintf(INT64_FORMAT, (int64) r[j].item),
-												   key_string(&st->raters, (uint32) (buf[k] >> 32))),
-											errdetail("Each (item, rater) pair may carry one label.")));
-					for (k = 0; k < m; k++)
-						cat[ptr[nitems] + k] = catof[(uint32) buf[k]];
-					ptr[nitems + 1] = ptr[nitems] + m;
-					nitems++;
-					if ((nitems & 0xFFFF) == 0)
-						CHECK_FOR_INTERRUPTS();
-					j = e;
-				}
+				if (start[i + 1] == start[i])
+					continue;
+				for (k = start[i]; k < start[i + 1]; k++)
+					cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
+				ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
+				nitems++;
 			}
-			else
-				for (i = 0; i < ni; i++)
-				{
-					if (start[i + 1] == start[i])
-						continue;
-					for (k = start[i]; k < start[i + 1]; k++)
-						cat[k - start[i] + ptr[nitems]] = catof[(uint32) g[k]];
-					ptr[nitems + 1] = ptr[nitems] + (start[i + 1] - start[i]);
-					nitems++;
-				}
 			work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
 			iwork = palloc_extended(mul_size(agree_work_ints(q), sizeof(int)), MCXT_ALLOC_HUGE);
-			if (stat == AGREE_ALPHA)
-			{
-				if (st->cfg.level == AGREE_RATIO)
-					for (k = 0; k < (Size) q; k++)
-						if (x[k] < 0)
-							ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-											errmsg("%s: the ratio level needs values >= 0", fn)));
-				agree_alpha((AgreeLevel) st->cfg.level, q, x, nitems, ptr, cat, work, iwork, &out->res);
-			}
-			else if (stat == AGREE_FLEISS_CATEGORY)
-			{
-				int			kc = st->cfg.has_category ? catof[st->cfg.category] : -1;
-
-				agree_fleiss_category(q, kc, nitems, ptr, cat, &out->res);
-			}
-			else
-			{
-				agree_weight_init(&ws, q, (AgreeWeights) st->cfg.weights, x);
-				agree_multi_rater(stat, &ws, nitems, ptr, cat, work, iwork, &out->res);
-			}
+			items.nitems = nitems;
+			items.ptr = ptr;
+			items.cat = cat;
+			items.ipat = NULL;
+			items.npat = nitems;
+			items.pq = NULL;
+			run_kernel(st, stat, q, x, catof, &items, work, iwork, out, fn);
 		}
 	}
 }

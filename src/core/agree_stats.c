@@ -264,18 +264,85 @@ item_quantities(const AgreeWeightSpec *ws, const int *cat, size_t m, const doubl
 	*nd_out = nd;
 }
 
+/* the pattern of item i */
+#define IPAT(it, i) ((it)->ipat ? (size_t) (it)->ipat[i] : (i))
+
+/*
+ * pa_i and the number of distinct categories of pattern p (cached when
+ * items share patterns: pq[3p] pa_i, pq[3p+1] nd; NaN = not yet).
+ */
+static inline void
+pattern_pa(const AgreeWeightSpec *ws, const AgreeItems *it, size_t p, double *cnt, int *dist,
+		   double *pa_i, int *nd)
+{
+	double		pet;
+
+	if (it->ipat && !isnan(it->pq[3 * p]))
+	{
+		*pa_i = it->pq[3 * p];
+		*nd = (int) it->pq[3 * p + 1];
+		return;
+	}
+	item_quantities(ws, it->cat + it->ptr[p], it->ptr[p + 1] - it->ptr[p], NULL, cnt, dist, pa_i, &pet, nd);
+	if (it->ipat)
+	{
+		it->pq[3 * p] = *pa_i;
+		it->pq[3 * p + 1] = *nd;
+	}
+}
+
+/* pe_term of pattern p (needs pi; cached in pq[3p+2]) */
+static inline double
+pattern_pet(const AgreeWeightSpec *ws, const AgreeItems *it, size_t p, const double *pi, double *cnt,
+			int *dist)
+{
+	double		pa_i,
+				pet;
+	int			nd;
+
+	if (it->ipat && !isnan(it->pq[3 * p + 2]))
+		return it->pq[3 * p + 2];
+	item_quantities(ws, it->cat + it->ptr[p], it->ptr[p + 1] - it->ptr[p], pi, cnt, dist, &pa_i, &pet, &nd);
+	if (it->ipat)
+		it->pq[3 * p + 2] = pet;
+	return pet;
+}
+
+static void
+pattern_cache_reset(const AgreeItems *it)
+{
+	size_t		p;
+
+	if (it->ipat)
+		for (p = 0; p < agree_pattern_doubles(it->npat); p++)
+			it->pq[p] = NAN;
+}
+
 void
 agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 				  const size_t *ptr, const int *cat,
 				  double *work, int *iwork, AgreeResult *res)
 {
+	AgreeItems	it = {nitems, ptr, cat, NULL, nitems, NULL};
+
+	agree_multi_rater_items(stat, ws, &it, work, iwork, res);
+}
+
+void
+agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeItems *it,
+						double *work, int *iwork, AgreeResult *res)
+{
+	size_t		nitems = it->nitems;
+	const size_t *ptr = it->ptr;
+	const int  *cat = it->cat;
 	int			q = ws->q,
 				k,
 				l,
 				nd;
 	double	   *cnt = work,
 			   *pi = work + q,
-			   *pic = work + 2 * (size_t) q;
+			   *pic = work + 2 * (size_t) q,
+			   *tsum = work + 4 * (size_t) q;
 	double		n = (double) nitems,
 				n2 = 0,
 				unan = 0,
@@ -296,39 +363,105 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 	if (nitems == 0 || q < 1)
 		return;
 	memset(work, 0, sizeof(double) * 3 * (size_t) q);
-	m0 = ptr[1] - ptr[0];
+	if (it->ipat)
+		memset(it->pq, 0, sizeof(double) * agree_pattern_doubles(it->npat));
+	m0 = ptr[IPAT(it, 0) + 1] - ptr[IPAT(it, 0)];
 
-	/* π_k = (1/n) Σ_i r_ik / r_i over every item with a rating */
+	/*
+	 * π_k = (1/n) Σ_i r_ik / r_i over every item with a rating.  Items with
+	 * r_i <= AGREE_SMALL_R: exact sums T[k][r] = Σ_{i: r_i = r} r_ik (integers
+	 * in doubles), divided once per (k, r) at the end; larger items: Neumaier
+	 * steps on pi[k] with compensation pic[k].  Each item's categories come
+	 * in ascending order, so each category is one run.
+	 */
+	memset(tsum, 0, sizeof(double) * (AGREE_SMALL_R + 1) * (size_t) q);
+	if (it->ipat)
+	{
+		/*
+		 * shared patterns: count the items of each pattern (in pq[3p], reset
+		 * below), then add each small pattern's counts times its number of
+		 * items: the same exact sums
+		 */
+		size_t		p;
+
+		for (i = 0; i < nitems; i++)
+			it->pq[3 * (size_t) it->ipat[i]] += 1;
+		for (p = 0; p < it->npat; p++)
+		{
+			double		mult = it->pq[3 * p];
+			size_t		ri = ptr[p + 1] - ptr[p];
+
+			if (mult == 0)
+				continue;
+			if (ri != m0)
+				equal_m = false;
+			if (ri > AGREE_SMALL_R)
+				continue;
+			for (j = ptr[p]; j < ptr[p + 1];)
+			{
+				int			c = cat[j];
+				size_t		e = j + 1;
+
+				while (e < ptr[p + 1] && cat[e] == c)
+					e++;
+				tsum[(size_t) c * (AGREE_SMALL_R + 1) + ri] += (double) (e - j) * mult;
+				j = e;
+			}
+		}
+		pattern_cache_reset(it);
+	}
 	for (i = 0; i < nitems; i++)
 	{
-		size_t		ri = ptr[i + 1] - ptr[i];
+		size_t		p = IPAT(it, i),
+					ri = ptr[p + 1] - ptr[p];
 
+		if (it->ipat && ri <= AGREE_SMALL_R)
+			continue;			/* counted above */
 		if (ri != m0)
 			equal_m = false;
-		for (j = ptr[i]; j < ptr[i + 1]; j++)
+		for (j = ptr[p]; j < ptr[p + 1];)
 		{
-			/* Neumaier step on pi[k] with compensation pic[k] */
-			double		x = 1.0 / (double) ri,
-						t = pi[cat[j]] + x;
+			int			c = cat[j];
+			size_t		e = j + 1;
 
-			if (fabs(pi[cat[j]]) >= x)
-				pic[cat[j]] += (pi[cat[j]] - t) + x;
+			while (e < ptr[p + 1] && cat[e] == c)
+				e++;
+			if (ri <= AGREE_SMALL_R)
+				tsum[(size_t) c * (AGREE_SMALL_R + 1) + ri] += (double) (e - j);
 			else
-				pic[cat[j]] += (x - t) + pi[cat[j]];
-			pi[cat[j]] = t;
+			{
+				double		x = (double) (e - j) / (double) ri,
+							t = pi[c] + x;
+
+				if (fabs(pi[c]) >= x)
+					pic[c] += (pi[c] - t) + x;
+				else
+					pic[c] += (x - t) + pi[c];
+				pi[c] = t;
+			}
+			j = e;
 		}
 	}
 	for (k = 0; k < q; k++)
-		pi[k] = (pi[k] + pic[k]) / n;
+	{
+		KSum		s = {pi[k], pic[k]};
+		int			r;
+
+		for (r = 1; r <= AGREE_SMALL_R; r++)
+			if (tsum[(size_t) k * (AGREE_SMALL_R + 1) + r] != 0)
+				ksum_add(&s, tsum[(size_t) k * (AGREE_SMALL_R + 1) + r] / (double) r);
+		pi[k] = ksum_get(&s) / n;
+	}
 
 	/* p_a over the items with at least 2 ratings */
 	for (i = 0; i < nitems; i++)
 	{
-		size_t		ri = ptr[i + 1] - ptr[i];
+		size_t		p = IPAT(it, i),
+					ri = ptr[p + 1] - ptr[p];
 
 		if (ri < 2)
 			continue;
-		item_quantities(ws, cat + ptr[i], ri, NULL, cnt, iwork, &pai, &pet, &nd);
+		pattern_pa(ws, it, p, cnt, iwork, &pai, &nd);
 		n2 += 1;
 		ksum_add(&pa_sum, pai);
 		if (nd == 1)
@@ -424,11 +557,16 @@ agree_multi_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t nitems,
 
 		for (i = 0; i < nitems; i++)
 		{
-			size_t		ri = ptr[i + 1] - ptr[i];
+			size_t		p = IPAT(it, i),
+						ri = ptr[p + 1] - ptr[p];
 			double		g,
 						d;
 
-			item_quantities(ws, cat + ptr[i], ri, pi, cnt, iwork, &pai, &pet, &nd);
+			if (ri >= 2)
+				pattern_pa(ws, it, p, cnt, iwork, &pai, &nd);
+			else
+				pai = 0;
+			pet = (stat == AGREE_AC1 || stat == AGREE_AC2) ? pattern_pet(ws, it, p, pi, cnt, iwork) : 0;
 			g = (n / n2) * (pai - (ri >= 2 ? p_e : 0)) / (1.0 - p_e);
 			if (stat == AGREE_AC1 || stat == AGREE_AC2)
 				g -= 2 * (1 - est) * (ac_f * pet - p_e) / (1.0 - p_e);
@@ -444,6 +582,17 @@ void
 agree_fleiss_category(int q, int kcat, size_t nitems, const size_t *ptr,
 					  const int *cat, AgreeResult *res)
 {
+	AgreeItems	it = {nitems, ptr, cat, NULL, nitems, NULL};
+
+	agree_fleiss_category_items(q, kcat, &it, res);
+}
+
+void
+agree_fleiss_category_items(int q, int kcat, const AgreeItems *it, AgreeResult *res)
+{
+	size_t		nitems = it->nitems;
+	const size_t *ptr = it->ptr;
+	const int  *cat = it->cat;
 	size_t		i,
 				j,
 				m0;
@@ -458,9 +607,9 @@ agree_fleiss_category(int q, int kcat, size_t nitems, const size_t *ptr,
 	res->n_items = (int64_t) nitems;
 	if (nitems == 0)
 		return;
-	m0 = ptr[1] - ptr[0];
+	m0 = ptr[IPAT(it, 0) + 1] - ptr[IPAT(it, 0)];
 	for (i = 0; i < nitems; i++)
-		if (ptr[i + 1] - ptr[i] != m0)
+		if (ptr[IPAT(it, i) + 1] - ptr[IPAT(it, i)] != m0)
 			return;				/* unequal m: undefined */
 	if (m0 < 2 || kcat < 0 || kcat >= q)
 		return;
@@ -468,8 +617,9 @@ agree_fleiss_category(int q, int kcat, size_t nitems, const size_t *ptr,
 	for (i = 0; i < nitems; i++)
 	{
 		double		r = 0;
+		size_t		p = IPAT(it, i);
 
-		for (j = ptr[i]; j < ptr[i + 1]; j++)
+		for (j = ptr[p]; j < ptr[p + 1]; j++)
 			if (cat[j] == kcat)
 				r += 1;
 		tot += r;
@@ -528,6 +678,18 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 			const size_t *ptr, const int *cat,
 			double *work, int *iwork, AgreeResult *res)
 {
+	AgreeItems	it = {nitems, ptr, cat, NULL, nitems, NULL};
+
+	agree_alpha_items(level, q, x, &it, work, iwork, res);
+}
+
+void
+agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it,
+				  double *work, int *iwork, AgreeResult *res)
+{
+	size_t		nitems = it->nitems;
+	const size_t *ptr = it->ptr;
+	const int  *cat = it->cat;
 	double	   *cnt = work,
 			   *nc = work + q,
 			   *cum = work + 2 * (size_t) q;	/* q + 1 entries */
@@ -548,15 +710,39 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 	if (q < 1)
 		return;
 	memset(work, 0, sizeof(double) * (3 * (size_t) q + 1));
-	/* coincidence marginals n_c: every value of a pairable unit counts once */
-	for (i = 0; i < nitems; i++)
+	/*
+	 * coincidence marginals n_c: every value of a pairable unit counts once
+	 * (exact integer sums; with shared patterns, each pattern's values times
+	 * its number of items, counted in pq)
+	 */
+	if (it->ipat)
 	{
-		if (ptr[i + 1] - ptr[i] < 2)
-			continue;
-		units++;
-		for (j = ptr[i]; j < ptr[i + 1]; j++)
-			nc[cat[j]] += 1;
+		size_t		p;
+
+		memset(it->pq, 0, sizeof(double) * agree_pattern_doubles(it->npat));
+		for (i = 0; i < nitems; i++)
+			it->pq[it->ipat[i]] += 1;
+		for (p = 0; p < it->npat; p++)
+		{
+			double		mult = it->pq[p];
+
+			if (mult == 0 || ptr[p + 1] - ptr[p] < 2)
+				continue;
+			units += (size_t) mult;
+			for (j = ptr[p]; j < ptr[p + 1]; j++)
+				nc[cat[j]] += mult;
+		}
+		pattern_cache_reset(it);
 	}
+	else
+		for (i = 0; i < nitems; i++)
+		{
+			if (ptr[i + 1] - ptr[i] < 2)
+				continue;
+			units++;
+			for (j = ptr[i]; j < ptr[i + 1]; j++)
+				nc[cat[j]] += 1;
+		}
 	res->n_items = (int64_t) units;
 	for (k = 0; k < q; k++)
 	{
@@ -602,27 +788,34 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 	/* D_o = (1/n) Σ_u Σ_{ordered pairs in u} δ² / (m_u - 1) */
 	for (i = 0; i < nitems; i++)
 	{
-		size_t		m = ptr[i + 1] - ptr[i];
+		size_t		pt = IPAT(it, i),
+					m = ptr[pt + 1] - ptr[pt];
 		double		s = 0;
 		int		   *dist = iwork + nu;	/* iwork has room: nu + nd <= 2q */
 
 		if (m < 2)
 			continue;
+		if (it->ipat && !isnan(it->pq[pt]))
+		{
+			/* this pattern's term, computed for an earlier item */
+			ksum_add(&d_o_sum, it->pq[pt]);
+			continue;
+		}
 		if (level == AGREE_INTERVAL)
 		{
 			double		mean = 0;
 
-			for (j = ptr[i]; j < ptr[i + 1]; j++)
+			for (j = ptr[pt]; j < ptr[pt + 1]; j++)
 				mean += x[cat[j]];
 			mean /= (double) m;
-			for (j = ptr[i]; j < ptr[i + 1]; j++)
+			for (j = ptr[pt]; j < ptr[pt + 1]; j++)
 				s += (x[cat[j]] - mean) * (x[cat[j]] - mean);
 			s *= 2 * (double) m;
 		}
 		else
 		{
 			nd = 0;
-			for (j = ptr[i]; j < ptr[i + 1]; j++)
+			for (j = ptr[pt]; j < ptr[pt + 1]; j++)
 			{
 				if (cnt[cat[j]] == 0)
 					dist[nd++] = cat[j];
@@ -643,6 +836,8 @@ agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 			for (a = 0; a < nd; a++)
 				cnt[dist[a]] = 0;
 		}
+		if (it->ipat)
+			it->pq[pt] = s / (double) (m - 1);
 		ksum_add(&d_o_sum, s / (double) (m - 1));
 	}
 	d_o = ksum_get(&d_o_sum) / n;

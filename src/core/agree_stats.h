@@ -80,7 +80,13 @@ extern double agree_weight(const AgreeWeightSpec *ws, int k, int l);
 extern void agree_weight_init(AgreeWeightSpec *ws, int q, AgreeWeights kind, const double *x);
 
 /* Scratch sizes for q categories. */
-#define agree_work_doubles(q) ((size_t) 4 * (size_t) (q) + 4)
+/*
+ * Items with at most AGREE_SMALL_R ratings add to pi through exact integer
+ * sums per (category, number of ratings), so the order of items does not
+ * matter there and no division is done per item.
+ */
+#define AGREE_SMALL_R 16
+#define agree_work_doubles(q) ((size_t) (4 + AGREE_SMALL_R + 1) * (size_t) (q) + 4)
 #define agree_work_ints(q) (2 * (size_t) (q) + 4)
 
 /*
@@ -91,6 +97,32 @@ extern void agree_weight_init(AgreeWeightSpec *ws, int q, AgreeWeights kind, con
 extern void agree_two_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t ncells,
 							const int *k, const int *l, const double *cnt,
 							double *work, AgreeResult *res);
+
+/*
+ * Items that share patterns: item i (0 .. nitems-1) has the categories
+ * cat[ptr[p] .. ptr[p+1]-1] of pattern p = ipat[i] (ascending within a
+ * pattern), so per-item quantities are computed once per pattern and cached
+ * in pq (3 * npat doubles of caller scratch).  ipat NULL: item i is pattern
+ * i (the plain CSR form; pq unused).  Results are the same bit for bit
+ * whether items share patterns or not.
+ */
+typedef struct AgreeItems
+{
+	size_t		nitems;
+	const size_t *ptr;
+	const int  *cat;
+	const uint32_t *ipat;
+	size_t		npat;
+	double	   *pq;
+} AgreeItems;
+
+#define agree_pattern_doubles(npat) ((size_t) 3 * (size_t) (npat))
+
+extern void agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeItems *it,
+									double *work, int *iwork, AgreeResult *res);
+extern void agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it,
+							  double *work, int *iwork, AgreeResult *res);
+extern void agree_fleiss_category_items(int q, int kcat, const AgreeItems *it, AgreeResult *res);
 
 /*
  * Multi-rater statistics over nitems items (each with >= 1 rating):

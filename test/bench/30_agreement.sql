@@ -36,6 +36,12 @@ SELECT bench.time('agree', 'annqa.krippendorff_alpha nominal', $q$SELECT annqa.k
 SELECT bench.time('agree', 'annqa.krippendorff_alpha interval', $q$SELECT annqa.krippendorff_alpha(item, rater, label, 'interval') FROM bench_ratings$q$, 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.agreement gwet_ac1 (value + SE)', $q$SELECT annqa.agreement(item, rater, label, 'gwet_ac1') FROM bench_ratings$q$, 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.fleiss_kappa, 10M ratings', 'SELECT annqa.fleiss_kappa(item, rater, label) FROM bench_ratings2', 3, 10000000) IS NOT NULL AS timed;
+-- The bare scan of the 10M table, so that the doubling cost of the aggregate
+-- can be read net of the scan.  A table larger than shared_buffers / 4 is
+-- scanned through a 256 kB ring of buffers (BULKREAD strategy), every page
+-- copied from the kernel's page cache: with shared_buffers = 1GB the 422 MB
+-- table's bare scan cost 2.25-2.3x the 211 MB one's; run.sh sets 2GB.
+SELECT bench.time('agree', 'bare scan: count(label), 10M ratings', 'SELECT count(label) FROM bench_ratings2', 3, 10000000) IS NOT NULL AS timed;
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -43,6 +49,7 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM bench_ratings;
+SELECT bench.time('agree', 'bare scan: count(label), 2 parallel workers', 'SELECT count(label) FROM bench_ratings', 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.fleiss_kappa, 2 parallel workers', 'SELECT annqa.fleiss_kappa(item, rater, label) FROM bench_ratings', 3, 5000000) IS NOT NULL AS timed;
 SELECT bench.time('agree', 'annqa.krippendorff_alpha nominal, 2 parallel workers', $q$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM bench_ratings$q$, 3, 5000000) IS NOT NULL AS timed;
 SET max_parallel_workers_per_gather = 0;
@@ -64,6 +71,14 @@ SELECT round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'plai
             / (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.krippendorff_alpha nominal'))::numeric, 1) AS alpha_times_faster_than_sql,
        round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa, 10M ratings')
             / (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa'))::numeric, 2) AS cost_of_doubling,
+       round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label), 10M ratings')
+            / (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label)'))::numeric, 2) AS scan_cost_of_doubling,
+       round((((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa, 10M ratings')
+             - (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label), 10M ratings'))
+            / ((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa')
+             - (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label)')))::numeric, 2) AS cost_of_doubling_net_of_scan,
+       round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label)')
+            / (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'bare scan: count(label), 2 parallel workers'))::numeric, 2) AS parallel_speedup_bare_scan,
        round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa')
             / (SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.fleiss_kappa, 2 parallel workers'))::numeric, 2) AS parallel_speedup_fleiss,
        round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'annqa.krippendorff_alpha nominal')
@@ -77,6 +92,12 @@ SELECT round(((SELECT ms FROM bench.result WHERE grp = 'agree' AND label = 'plai
 SELECT round(annqa.fleiss_kappa(i / 10, i % 10, ((i * 2654435761) >> 7) % 5)::numeric, 6) AS fleiss_1e8
 FROM generate_series(0::bigint, 99999999) i;
 SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+ kB)'))[1] AS backend_peak_rss;
+-- the same size arriving as 10 ascending runs of item keys (rater-major), in a
+-- fresh backend: the final function merges the runs instead of sorting
+\c
+SELECT round(annqa.fleiss_kappa(i % 10000000, i / 10000000, (((i * 2654435761) >> 7) + i / 10000000) % 5)::numeric, 6) AS fleiss_1e8_10_runs
+FROM generate_series(0::bigint, 99999999) i;
+SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+ kB)'))[1] AS backend_peak_rss_10_runs;
 \endif
 
 DROP TABLE bench_ratings, bench_ratings2;

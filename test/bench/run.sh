@@ -8,7 +8,7 @@ bash test/deps.sh
 source test/lib.sh
 trap annqa_cleanup EXIT
 annqa_instance plain
-annqa_start -c shared_buffers=1GB -c work_mem=256MB -c max_parallel_workers_per_gather=0 -c jit=off
+annqa_start -c shared_buffers=2GB -c work_mem=256MB -c max_parallel_workers_per_gather=0 -c jit=off
 "$BIN/createdb" annqa_bench
 export PGDATABASE=annqa_bench
 apsql -c "SET client_min_messages = warning; CREATE EXTENSION annqa CASCADE;" -f test/bench/bench.sql

@@ -81,6 +81,91 @@ SELECT s.fleiss = p.fleiss AND s.fleiss = q.fleiss AS fleiss_same,
 FROM serial s, par_shuf p, serial_shuf q;
 DROP TABLE agree_shuf;
 
+-- Row orders that the final function walks without sorting (ascending runs
+-- of item keys, merged on the fly, up to 16 runs) or sorts (more runs), and
+-- that split items across the two workers (rater-major: each item's 5 rows
+-- sit in 5 distant places, so most items are rated in both partial states
+-- and their rating patterns are merged by the leader): serial and parallel
+-- plans over every order give the values of the item-ordered serial plan,
+-- bit for bit.  (Tables written by a serial plan, so rows keep their order.)
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE agree_orders AS
+SELECT o.name, p.item, p.rater, p.label
+FROM agree_par p,
+     (VALUES ('rater-major: 5 runs'), ('16 runs'), ('17 runs: sorted')) o(name)
+ORDER BY o.name,
+         CASE o.name WHEN 'rater-major: 5 runs' THEN p.rater
+                     WHEN '16 runs' THEN (p.item % 16)::text
+                     ELSE (p.item % 17)::text END,
+         p.item;
+CREATE TABLE agree_rm AS SELECT item, rater, label FROM agree_orders WHERE name = 'rater-major: 5 runs';
+CREATE TABLE agree_r16 AS SELECT item, rater, label FROM agree_orders WHERE name = '16 runs';
+CREATE TABLE agree_r17 AS SELECT item, rater, label FROM agree_orders WHERE name = '17 runs: sorted';
+DROP TABLE agree_orders;
+ANALYZE agree_rm;
+ANALYZE agree_r16;
+ANALYZE agree_r17;
+SET max_parallel_workers_per_gather = 2;
+-- the runs: a row starts a run when its item key is below the previous row's
+SELECT t, 1 + count(*) FILTER (WHERE item < prev) AS runs
+FROM (SELECT 'agree_rm' t, item, lag(item) OVER (ORDER BY ctid) prev FROM agree_rm
+      UNION ALL SELECT 'agree_r16', item, lag(item) OVER (ORDER BY ctid) FROM agree_r16
+      UNION ALL SELECT 'agree_r17', item, lag(item) OVER (ORDER BY ctid) FROM agree_r17) x
+GROUP BY t ORDER BY t;
+EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_rm;
+CREATE TEMP TABLE by_order (t text, plan text, fleiss float8, alpha_ord float8, alpha_int float8, est annqa.agreement_estimate);
+INSERT INTO by_order
+SELECT 'agree_rm', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_rm;
+INSERT INTO by_order
+SELECT 'agree_r16', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r16;
+INSERT INTO by_order
+SELECT 'agree_r17', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r17;
+SET max_parallel_workers_per_gather = 0;
+INSERT INTO by_order
+SELECT 'agree_rm', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_rm;
+INSERT INTO by_order
+SELECT 'agree_r16', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r16;
+INSERT INTO by_order
+SELECT 'agree_r17', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
+       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r17;
+SET max_parallel_workers_per_gather = 2;
+SELECT b.t, b.plan, b.fleiss = s.fleiss AS fleiss_same, b.alpha_ord = s.alpha_ord AS alpha_ord_same,
+       b.alpha_int = s.alpha_int AS alpha_int_same, b.est = s.est AS estimate_row_same
+FROM by_order b, serial s ORDER BY b.t, b.plan;
+
+-- Many raters, each rating few items (600,000 ratings: 200,000 items, each
+-- by 3 of about 100,000 raters; rater-major): the items' (rater, label) patterns do not
+-- repeat, so a partial state gives up grouping and travels as raw ratings in
+-- item order (flat form version 1), and the leader appends them.  Few
+-- patterns (agree_rm): version 2, grouped.  Same values serial and parallel,
+-- bit for bit; a duplicate is still found.
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE agree_many AS
+SELECT i AS item, 'r' || ((i * 7919 + a * 104729) % 100003) AS rater, (i * a * 2654435761) % 5 AS label
+FROM generate_series(1::bigint, 200000) i, generate_series(1, 3) a
+ORDER BY a, i;
+ANALYZE agree_many;
+CREATE AGGREGATE pg_temp.st(bigint, text, bigint) (SFUNC = annqa.agree_trans, STYPE = annqa.agree_state);
+SELECT (SELECT get_byte(decode(substr(pg_temp.st(item, rater, label)::text, 8), 'base64'), 4) FROM agree_many) AS many_raters_version,
+       (SELECT get_byte(decode(substr(pg_temp.st(item, rater, label)::text, 8), 'base64'), 4) FROM agree_rm) AS few_patterns_version;
+CREATE TEMP TABLE many_serial AS
+SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss, annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+       annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+FROM agree_many;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_many;
+SELECT s.fleiss = p.fleiss AS fleiss_same, s.alpha_ord = p.alpha_ord AS alpha_ord_same, s.est = p.est AS estimate_row_same,
+       (p.est).n_items, (p.est).n_raters = (SELECT count(DISTINCT rater) FROM agree_many) AS n_raters_all
+FROM many_serial s,
+     (SELECT annqa.fleiss_kappa(item, rater, label) AS fleiss, annqa.krippendorff_alpha(item, rater, label, 'ordinal') AS alpha_ord,
+             annqa.agreement(item, rater, label, 'gwet_ac1') AS est
+      FROM agree_many) p;
+
 -- The plain-SQL Fleiss formulation of ../shared/bench/baselines.sql (section 2)
 -- on the same data (NULL labels dropped; every item keeps >= 4 ratings, so
 -- this is Gwet's generalisation only where m differs: compare on the items
@@ -108,8 +193,26 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 SELECT pg_temp.err('SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_dup');
+-- Rater-major with a second rating of item 123456 by rater3 at the end of the
+-- table: rater3's first rating of that item sits in the middle of the table,
+-- in the other worker's share (or the same one); either way it is an error,
+-- raised by the final function with the aggregate's name.  Also two more
+-- ratings of (7, rater0) in consecutive rows, which the process that scans
+-- them notes when it groups its share: the smallest such item is reported.
+CREATE TABLE agree_dup_rm AS SELECT * FROM agree_rm;
+INSERT INTO agree_dup_rm VALUES (123456, 'rater3', 0);
+ANALYZE agree_dup_rm;
+EXPLAIN (COSTS OFF) SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm;
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(item, rater, label, 'fleiss_kappa') FROM
+  (SELECT * FROM agree_rm UNION ALL SELECT * FROM (VALUES (7::bigint, 'rater0', 1::bigint), (7, 'rater0', 2)) v) t$$);
+-- many raters (raw partial states): item 150000's first rater,
+-- (150000 * 7919 + 104729) % 100003 = 19092, rates it again
+INSERT INTO agree_many VALUES (150000, 'r19092', 4);
+SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_many$$);
 RESET max_parallel_workers_per_gather;
 SET max_parallel_workers_per_gather = 0;
 SELECT pg_temp.err('SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_dup');
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm$$);
 
-DROP TABLE agree_par, agree_dup;
+DROP TABLE agree_par, agree_dup, agree_rm, agree_r16, agree_r17, agree_dup_rm, agree_many;

@@ -80,7 +80,7 @@ FROM (SELECT pg_temp.err(format('SELECT annqa.agree_final_fleiss_kappa(%L::annqa
           'agree1:' || encode(set_byte(b, n, (get_byte(b, n) + 1 + n) % 256), 'base64'))) AS r
       FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t,
            generate_series(0, 60) n) x;
--- a rating that points past the label dictionary (last byte of the last rating id)
+-- an item that points past the pattern dictionary (last byte: the last item's pattern id)
 SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
   'agree1:' || encode(set_byte(b, length(b) - 1, 200), 'base64')))
 FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t;
@@ -132,23 +132,65 @@ SELECT pg_temp.err($$SELECT annqa.fleiss_kappa(item, rater, label) FROM (SELECT 
 SELECT pg_temp.err($$SELECT annqa.agree_trans(NULL, 1::bigint, 'a'::text, 1::bigint)$$);
 SELECT pg_temp.err($$SELECT annqa.brennan_prediger(item, rater, label, 'cubic') FROM diag_n$$);
 
--- Merging a flat state whose ratings are not sorted by item (states from
--- serialisation always are; a hand-made one need not be): the leader's merge
--- falls back from merging sorted runs to decoding and appending.  Six ratings,
--- items 3 {1}, 5 {2}, 4 {1,1}, 6 {2,1}: p_a = (1 + 0)/2 = 0.5,
+-- The flat form with bigint item keys is grouped by item (version 2): the
+-- duplicate record (flag 00, item 0, rater 0), 2 patterns: (rater 0 'a',
+-- label 0 '1') and (rater 1 'b', label 1 '2'), each as 01 rater label; then
+-- 2 items as (zigzag key delta, pattern): item 3 = 06 00, item 5 = +2 = 04 01.
+CREATE TEMP TABLE st_a AS SELECT pg_temp.st(i, r, l)::text AS s FROM (VALUES (3::bigint, 'a', 1::bigint), (5, 'b', 2)) v(i, r, l);
+SELECT get_byte(decode(substr(s, 8), 'base64'), 4) AS version,
+       right(encode(decode(substr(s, 8), 'base64'), 'hex'), 70)
+         = '00' || '0000000000000000' || '00000000' || '00000002' || '010000' || '010101'
+           || '0000000000000002' || '0600' || '0401' AS grouped_tail_as_derived
+FROM st_a;
+-- A version-1 flat state (raw ratings, as the first release wrote them) with
+-- bigint item keys is still read, even with its ratings out of item order.
+-- Hand-written: header (magic, version 1, long form, bigint items, text
+-- raters, bigint labels, options 0, conf_level 0.95, no category), empty item
+-- dictionary, raters 'a' 'b', labels 1 2, then 2 ratings (5, b, 2) and
+-- (3, a, 1): zigzag item delta 0a, rater 01, label 01; delta -2 = 03 00 00.
+-- Merged with st_c: items 3 {1}, 5 {2}, 4 {1,1}, 6 {2,1}: p_a = (1 + 0)/2 = 0.5,
 -- pi_1 = (1 + 0 + 1 + 0.5)/4 = 0.625, pi_2 = 0.375, p_e = 0.53125,
 -- kappa = (0.5 - 0.53125)/(1 - 0.53125) = -1/15 = -0.066667.
-CREATE TEMP TABLE st_a AS SELECT pg_temp.st(i, r, l)::text AS s FROM (VALUES (3::bigint, 'a', 1::bigint), (5, 'b', 2)) v(i, r, l);
--- its last 6 bytes are the ratings (3, a, 1), (5, b, 2): zigzag item deltas 06 and 04;
--- rewrite them as (5, b, 2), (3, a, 1): 0a 01 01, then delta -2 = 03 00 00
 CREATE TEMP TABLE st_b AS
-SELECT 'agree1:' || translate(encode(overlay(decode(substr(s, 8), 'base64') PLACING '\x0a0101030000'::bytea
-                                             FROM length(decode(substr(s, 8), 'base64')) - 5), 'base64'), E'\n', '') AS s
-FROM st_a;
-SELECT right(encode(decode(substr(s, 8), 'base64'), 'hex'), 12) AS sorted_tail FROM st_a;
-SELECT right(encode(decode(substr(s, 8), 'base64'), 'hex'), 12) AS unsorted_tail FROM st_b;
+SELECT 'agree1:' || translate(encode(decode(
+    '41475231' || '01' || '01' || '01' || '02' || '01' || '00000000000000' || '3fee666666666666' || '00000000' || '00000000'
+    || '00000000' || '00000002' || '0000000161' || '0000000162' || '00000002' || '0000000000000001' || '0000000000000002'
+    || '0000000000000002' || '0a0101' || '030000', 'hex'), 'base64'), E'\n', '') AS s;
+SELECT (s::annqa.agree_state)::text = s AS v1_text_round_trip FROM st_b;
 CREATE TEMP TABLE st_c AS SELECT pg_temp.st(i, r, l)::text AS s FROM (VALUES (4::bigint, 'a', 1::bigint), (4, 'b', 1), (6, 'a', 2), (6, 'b', 1)) v(i, r, l);
-SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_unsorted_merge
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_v1_merge,
+       round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o DESC))::numeric, 6) AS kappa_v1_merge_reversed
 FROM (SELECT 1 o, s x FROM st_c UNION ALL SELECT 2, s FROM st_b) q;
-SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_sorted_merge
+SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.merge(x::annqa.agree_state ORDER BY o))::numeric, 6) AS kappa_grouped_merge
 FROM (SELECT 1 o, s x FROM st_c UNION ALL SELECT 2, s FROM st_a) q;
+SELECT round(annqa.agree_final_fleiss_kappa(s::annqa.agree_state)::numeric, 6) AS kappa_v1_alone_items_3_5
+FROM st_b;  -- no item with 2 ratings: NULL
+
+-- A duplicate (item, rater) pair inside one partial state is noted when the
+-- state is grouped and travels in its flat form (flag 01, item 5 = 0000000000000005,
+-- rater 'b' = id 1); the final function raises it (22000), naming the aggregate,
+-- also after a merge with another state.
+CREATE TEMP TABLE st_d AS SELECT pg_temp.st(i, r, l)::text AS s
+FROM (VALUES (3::bigint, 'a', 1::bigint), (5, 'b', 2), (5, 'b', 1), (5, 'a', 1)) v(i, r, l);
+SELECT substr(encode(decode(substr(s, 8), 'base64'), 'hex'), 2 * 70 + 1, 26) = '01' || '0000000000000005' || '00000001' AS dup_recorded
+FROM st_d;
+SELECT pg_temp.err(format('SELECT annqa.agree_final_fleiss_kappa(%L::annqa.agree_state)', s)) FROM st_d;
+SELECT pg_temp.err($q$
+  SELECT annqa.agree_final_krippendorff_alpha(pg_temp.merge(x::annqa.agree_state ORDER BY o))
+  FROM (SELECT 1 o, s x FROM st_c UNION ALL SELECT 2, s FROM st_d) q$q$);
+-- the smallest item with a duplicate is the one reported, whichever state it came from
+SELECT pg_temp.err($q$
+  SELECT annqa.agree_final_fleiss_kappa(pg_temp.merge(s ORDER BY o)) FROM (
+    SELECT 1 o, pg_temp.st(i, r, l) s FROM (VALUES (9::bigint, 'a', 1::bigint), (9, 'a', 2), (2, 'a', 1)) v(i, r, l)
+    UNION ALL
+    SELECT 2, pg_temp.st(i, r, l) FROM (VALUES (4::bigint, 'b', 1::bigint), (2, 'a', 2)) v(i, r, l)) t$q$);
+-- a raw (version 1) state merged with a grouped one stays raw; a pair split
+-- across them is still a duplicate: st_b has (5, b, 2), this one (5, b, 1)
+SELECT pg_temp.err($q$
+  SELECT annqa.agree_final_fleiss_kappa(pg_temp.merge(x ORDER BY o)) FROM (
+    SELECT 1 o, s::annqa.agree_state x FROM st_b
+    UNION ALL
+    SELECT 2, pg_temp.st(i, r, l) FROM (VALUES (5::bigint, 'b', 1::bigint), (5, 'a', 1)) v(i, r, l)) t$q$);
+-- a bad duplicate record (flag 2) is rejected
+SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
+  'agree1:' || translate(encode(set_byte(decode(substr(s, 8), 'base64'), 70, 2), 'base64'), E'\n', ''))) FROM st_a;
