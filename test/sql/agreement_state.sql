@@ -104,6 +104,7 @@ BEGIN
   EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE '%: %', SQLSTATE, SQLERRM;
   END;
+  EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || f);   -- leave nothing behind in /tmp
 END $$;
 
 -- ---------------------------------------------------------------- argument errors
