@@ -209,8 +209,11 @@ COMMENT ON FUNCTION annqa.report_num(float8, int) IS
     'a number for the report, rounded to digits decimals; an en dash for NULL';
 
 -- PARALLEL RESTRICTED: it calls annqa.release_checks, which is not marked parallel safe.
+-- The views' staleness warnings name every stale dataset, once per view reference; the
+-- report checks its own dataset instead: one WARNING, and a banner on the page.
 CREATE FUNCTION annqa.report_html(dataset text, batch text DEFAULT NULL) RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET annqa.stale_warning = 'off'
 AS $fn$
 DECLARE
     did bigint;
@@ -225,6 +228,8 @@ DECLARE
     mx float8;
     cell int := 36;
     lab int := 120;
+    refreshed timestamptz;
+    is_stale boolean;
 BEGIN
     IF dataset IS NULL THEN
         RAISE EXCEPTION 'annqa.report_html: dataset is NULL' USING ERRCODE = 'invalid_parameter_value';
@@ -244,6 +249,14 @@ BEGIN
     END IF;
     SELECT b.name INTO bname FROM annqa.batch b WHERE b.batch_id = bid;
     SELECT * INTO p FROM annqa.policy x WHERE x.dataset_id = did;
+    SELECT r.refreshed_at, coalesce(r.stale, true) INTO refreshed, is_stale
+    FROM annqa.dataset d LEFT JOIN annqa.match_refresh r ON r.dataset_id = d.dataset_id
+    WHERE d.dataset_id = did;
+    IF is_stale THEN
+        RAISE WARNING 'annqa.report_html: stored match rows of dataset "%" are stale (%): the report shows them as stored',
+            dataset, CASE WHEN refreshed IS NULL THEN 'never refreshed' ELSE 'changed since the last refresh' END
+            USING HINT = 'run SELECT annqa.refresh_matches(); see annqa.match_status';
+    END IF;
 
     out := format('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/>'
                   '<meta http-equiv="Content-Security-Policy" content="default-src ''none''; img-src data:; style-src ''unsafe-inline''"/><title>annqa report: %s / %s</title>'
@@ -254,6 +267,11 @@ BEGIN
                   annqa.html_escape(dataset), annqa.html_escape(coalesce(bname, 'no batch')),
                   annqa.html_escape(dataset), annqa.html_escape(coalesce(bname, 'no batch')));
     out := out || E'\n';
+    IF is_stale THEN
+        out := out || format(E'<p id="stale" class="fail">The stored match rows of this dataset are stale (%s): the figures below '
+                             'do not include the latest changes. Run <code>SELECT annqa.refresh_matches()</code> and write the report again.</p>\n',
+                             annqa.html_escape(coalesce('refreshed at ' || refreshed::text || ', changed since', 'never refreshed')));
+    END IF;
 
     -- 1. the gate verdict, each check against its threshold
     SELECT * INTO rel FROM annqa.release r WHERE r.batch_id = bid

@@ -122,7 +122,7 @@ SELECT class, estimate IS NOT DISTINCT FROM fleiss_kappa AS same_kappa,
 FROM ci ORDER BY class;
 SELECT pg_temp.occ(h, '<path class="ci"') = (SELECT count(*) FROM ci WHERE ci_lower IS NOT NULL) AS one_whisker_per_interval,
        pg_temp.occ(h, '<path class="ci"') AS whiskers, h LIKE '%95% CI%' AS interval_in_tooltip
-FROM (SELECT annqa.report_html('rep_ds', 'b1') AS h) x;
+FROM (SELECT annqa.report_html('rep_ds', 'b1') AS h OFFSET 0) x;
 
 -- pictures under the overlays (annqa.item_image, annqa.item_image_uri)
 -- media types from the files' first bytes (the JPEG, PNG, GIF and WebP signatures)
@@ -179,6 +179,14 @@ FROM annqa.item i WHERE i.uri LIKE '%annqa_report_test.gif' OR i.uri = 'rep/1';
 RESET ROLE;
 DROP ROLE regress_annqa_viewer;
 DELETE FROM annqa.item WHERE uri LIKE '/%' OR uri LIKE 'file://%';
+
+-- stale stored rows: any statement on annotation marks the dataset stale (even one that
+-- changes no row); the report then warns once, for its own dataset only, and says so on the page
+UPDATE annqa.annotation SET attributes = attributes WHERE false;
+SELECT pg_temp.occ(h, '<p id="stale" class="fail">') AS stale_banner, h LIKE '%changed since%' AS says_why
+FROM (SELECT annqa.report_html('rep_ds', 'b1') AS h OFFSET 0) x;
+SELECT annqa.refresh_matches('rep_ds') AS refreshed;
+SELECT pg_temp.occ(annqa.report_html('rep_ds', 'b1'), 'id="stale"') AS no_banner_when_fresh;
 
 -- errors
 \set VERBOSITY terse
