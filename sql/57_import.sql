@@ -668,16 +668,20 @@ COMMENT ON FUNCTION annqa.coco_load(text, text, text, boolean, text) IS
     'finish a COCO import from the staging tables of annqa.coco_staging (used by import_coco and the annqa CLI); set-based; a load of at least annqa.coco_bulk_rows (default 100000) annotations by a superuser checks the foreign keys set-based (see io_coco_insert_bulk)';
 
 -- Insert the checked annotations (all, or the one at position only_pos); returns how many were new.
-CREATE FUNCTION annqa.io_coco_insert(p_annotator bigint, results boolean, only_pos bigint) RETURNS bigint
+-- on_conflict => false leaves out ON CONFLICT DO NOTHING (io_coco_insert_bulk, when nothing of the
+-- annotator can conflict): the one place the staged rows become annotation rows.
+CREATE FUNCTION annqa.io_coco_insert(p_annotator bigint, results boolean, only_pos bigint,
+                                     on_conflict boolean DEFAULT true) RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, annqa, pg_temp
 AS $$
 DECLARE
     n bigint;
 BEGIN
+    EXECUTE $q$
     INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, mask, polygon, keypoints,
                                   is_crowd, score, area, attributes, source_ref)
-    SELECT g.item_id, p_annotator, g.class_id, g.kind,
+    SELECT g.item_id, $1, g.class_id, g.kind,
            coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly)),
            g.mask, g.poly, g.kp, g.crowd, g.score, g.area, g.attrs, g.ref
     FROM (SELECT r.item_id, r.class_id, r.kind,
@@ -687,14 +691,15 @@ BEGIN
                       WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
                  CASE WHEN r.kp IS NOT NULL THEN annqa.io_float8s(r.kp) END AS kp,
                  r.crowd, r.score, r.area, coalesce(r.attrs, '{}') AS attrs,
-                 CASE WHEN results THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
+                 CASE WHEN $2 THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
           FROM pg_temp.annqa_coco_rows r
-          WHERE only_pos IS NULL OR r.pos = only_pos) g
-    ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
+          WHERE $3 IS NULL OR r.pos = $3) g
+    $q$ || CASE WHEN on_conflict THEN ' ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING' ELSE '' END
+    USING p_annotator, results, only_pos;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
-COMMENT ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint) IS 'importer helper: insert staged COCO annotations';
+COMMENT ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint, boolean) IS 'importer helper: insert staged COCO annotations (ON CONFLICT DO NOTHING unless on_conflict is false)';
 
 -- A big load (annqa.coco_bulk_rows annotations or more): the three foreign
 -- keys of annqa.annotation are checked set-based instead of by a trigger per
@@ -761,26 +766,9 @@ BEGIN
     -- 3. the SHARE ROW EXCLUSIVE lock keeps other writers out: when the
     -- annotator has no annotation yet, nothing can conflict, and a plain
     -- INSERT saves the speculative insertion of ON CONFLICT (an index probe and
-    -- a WAL record per row).  The same rows as io_coco_insert: keep in step.
-    IF NOT EXISTS (SELECT 1 FROM annqa.annotation a WHERE a.annotator_id = p_annotator) THEN
-        INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, mask, polygon, keypoints,
-                                      is_crowd, score, area, attributes, source_ref)
-        SELECT g.item_id, p_annotator, g.class_id, g.kind,
-               coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly)),
-               g.mask, g.poly, g.kp, g.crowd, g.score, g.area, g.attrs, g.ref
-        FROM (SELECT r.item_id, r.class_id, r.kind,
-                     CASE WHEN r.bb IS NOT NULL THEN annqa.xywh(r.bb[1], r.bb[2], r.bb[3], r.bb[4]) END AS bbox,
-                     CASE WHEN jsonb_typeof(r.seg) = 'object' THEN annqa.rle_from_coco(r.seg, r.h, r.w) END AS mask,
-                     CASE WHEN r.wkt IS NOT NULL THEN annqa.io_geometry(r.wkt)
-                          WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
-                     CASE WHEN r.kp IS NOT NULL THEN annqa.io_float8s(r.kp) END AS kp,
-                     r.crowd, r.score, r.area, coalesce(r.attrs, '{}') AS attrs,
-                     CASE WHEN results THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
-              FROM pg_temp.annqa_coco_rows r) g;
-        GET DIAGNOSTICS n = ROW_COUNT;
-    ELSE
-        n := annqa.io_coco_insert(p_annotator, results, NULL);
-    END IF;
+    -- a WAL record per row).
+    n := annqa.io_coco_insert(p_annotator, results, NULL,
+                              EXISTS (SELECT 1 FROM annqa.annotation a WHERE a.annotator_id = p_annotator));
     FOREACH t IN ARRAY coalesce(trig, '{}') LOOP
         EXECUTE format('ALTER TABLE annqa.annotation ENABLE TRIGGER %I', t);
     END LOOP;
@@ -1468,7 +1456,7 @@ REVOKE EXECUTE ON FUNCTION annqa.io_annotator(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_batch(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_class(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_item(bigint, bigint, text, int, int, text, int, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION annqa.io_coco_insert(bigint, boolean, bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_coco_insert_bulk(bigint, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_cvat_insert(bigint, bigint, bigint, text, float8[], text, int, int, jsonb, boolean, int, int, bigint, boolean, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION annqa.io_ls_result(bigint, bigint, bigint, jsonb, float8, text) FROM PUBLIC;
