@@ -14,6 +14,8 @@
 #define FN "annqa.cvat_interpolate"
 /* nearest-point matching is quadratic: bound the product of the point counts */
 #define CVAT_MAX_PAIRS 100000000.0
+/* and each shape, so the working buffers stay far below the 1 GB allocation limit */
+#define CVAT_MAX_POINTS 1000000
 
 static void
 even_points(int n, const char *what, int min_points)
@@ -97,11 +99,12 @@ annqa_cvat_interpolate(PG_FUNCTION_ARGS)
 			pl++;
 			pr++;
 		}
-		if ((double) pl * (double) pr > CVAT_MAX_PAIRS)
+		if (pl > CVAT_MAX_POINTS || pr > CVAT_MAX_POINTS || (double) pl * (double) pr > CVAT_MAX_PAIRS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("%s: shapes of %zu and %zu points are too large to interpolate", FN, pl, pr),
-					 errdetail("The product of the point counts may be at most %.0f.", CVAT_MAX_PAIRS)));
+					 errdetail("A shape may have at most %d points, and the product of the point counts may be at most %.0f.",
+							   CVAT_MAX_POINTS, CVAT_MAX_PAIRS)));
 		lc = palloc(mul_size(pl, 2 * sizeof(double)));
 		rc = palloc(mul_size(pr, 2 * sizeof(double)));
 		memcpy(lc, l, (size_t) nl * sizeof(double));

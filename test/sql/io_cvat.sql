@@ -80,6 +80,9 @@ SELECT pg_temp.err($$SELECT annqa.cvat_interpolate('ellipse', '{0,0}', '{1,1}', 
        pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', '{0,0,1,NULL}', '{0,0,1,1}', 0.5)$$) AS null_element;
 SELECT pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', (SELECT array_agg(i) FROM generate_series(1, 30000) i)::float8[],
                                                     (SELECT array_agg(i) FROM generate_series(1, 30000) i)::float8[], 0.5)$$) AS too_large;
+-- one shape of more than 1,000,000 points, even against a single point (54000, not an allocation failure)
+SELECT pg_temp.err($$SELECT annqa.cvat_interpolate('polyline', (SELECT array_agg(i % 1000) FROM generate_series(1, 2000002) i)::float8[],
+                                                    '{0,0,1,1}', 0.5)$$) AS too_many_points;
 
 -- the importer uses it: a video with a polygon that gains a point (frames 0 and 2), a
 -- rotated box 350 -> 10 degrees and a two-point "points" shape (repeated, not moved)
