@@ -246,12 +246,36 @@ typedef struct AgreeState
 	int64		dup_item;
 	uint32		dup_rater;
 
+	/*
+	 * Grouped items still in their flat form (varint item streams of partial
+	 * states, added by the combine function without decoding them): merged
+	 * into gkey/gpat by state_settle when something reads the items.
+	 */
+	struct GPend *pend;
+	int			npend;
+	int			pendcap;
+
 	/* raw ratings kept on purpose: their patterns do not repeat (state_group_ex) */
 	bool		no_group;
 	/* cached flat form */
 	char	   *flat;
 	Size		flat_len;
 } AgreeState;
+
+/*
+ * An undecoded grouped item stream: n items as varints zigzag(key - previous
+ * key) and pattern id (below npat; mapped by pmap into the state's pattern
+ * ids when pmap is set), filling p[0 .. len) exactly.
+ */
+typedef struct GPend
+{
+	const char *p;
+	Size		len;
+	uint64		n;
+	uint32		npat;
+	uint32	   *pmap;
+	bool		owned;			/* p was copied into the state's context */
+} GPend;
 
 static Size agree_get_flat_size(ExpandedObjectHeader *eohptr);
 static void agree_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -741,6 +765,98 @@ iter_next(ItemIter *it, int64 *key, uint32 *mout)
 	return true;
 }
 
+/* reader over untrusted bytes: every failure raises errcode */
+typedef struct Reader
+{
+	const char *p;
+	Size		len;
+	Size		pos;
+	int			errcode;
+} Reader;
+
+static void pg_attribute_noreturn()
+bad_state(Reader *rd, const char *what)
+{
+	ereport(ERROR, (errcode(rd->errcode),
+					errmsg("invalid annqa.agree_state"),
+					errdetail("%s at byte %zu.", what, rd->pos)));
+}
+
+static const char *
+rd_bytes(Reader *rd, Size n)
+{
+	const char *p;
+
+	if (n > rd->len - rd->pos)
+		bad_state(rd, "Truncated state");
+	p = rd->p + rd->pos;
+	rd->pos += n;
+	return p;
+}
+
+static uint8
+rd_u8(Reader *rd)
+{
+	return (uint8) *rd_bytes(rd, 1);
+}
+
+static uint32
+rd_u32(Reader *rd)
+{
+	uint32		v;
+
+	memcpy(&v, rd_bytes(rd, 4), 4);
+	return pg_ntoh32(v);
+}
+
+static uint64
+rd_u64(Reader *rd)
+{
+	uint64		v;
+
+	memcpy(&v, rd_bytes(rd, 8), 8);
+	return pg_ntoh64(v);
+}
+
+static inline uint64
+rd_varint(Reader *rd)
+{
+	uint64		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 64; shift += 7)
+	{
+		unsigned char b;
+
+		if (rd->pos >= rd->len)
+			bad_state(rd, "Truncated state");
+		b = (unsigned char) rd->p[rd->pos++];
+		if (shift == 63 && b > 1)
+			bad_state(rd, "Overlong varint");
+		v |= (uint64) (b & 0x7F) << shift;
+		if (!(b & 0x80))
+		{
+			if (b == 0 && shift > 0)
+				bad_state(rd, "Non-minimal varint");
+			return v;
+		}
+	}
+	bad_state(rd, "Overlong varint");
+	return 0;
+}
+
+static inline uint64
+zigzag(uint64 d)
+{
+	return (d << 1) ^ (uint64) ((int64) d >> 63);
+}
+
+static inline uint64
+unzigzag(uint64 z)
+{
+	return (z >> 1) ^ (~(z & 1) + 1);
+}
+
 /* growable (key, pattern) arrays */
 static inline void
 group_push(MemoryContext cxt, int64 **keys, uint32 **pats, Size *n, Size *cap, int64 key, uint32 pat)
@@ -809,47 +925,194 @@ pat_union(AgreeState *st, uint32 a, uint32 b, int64 key, agree_ih_hash *cache, u
 }
 
 /*
- * Merge ns grouped items (skey ascending, spat: pattern ids of st, or of
- * another state mapped by pmap) into st's grouped items.  Items present on
- * one side only are copied with their pattern id; only items on both sides
- * have their patterns merged (pat_union).
+ * A source of grouped items in ascending key order for merge_srcs: arrays
+ * or an undecoded flat item stream (GPend), decoded a block at a time (so
+ * that merge_srcs can look a few items ahead) and validated as it is read:
+ * keys strictly ascending, pattern ids below npat, the stream used up
+ * exactly.
+ */
+#define GSRC_BLOCK 512
+
+typedef struct GSrc
+{
+	/* the current block of items: an array source's arrays, or buf */
+	const int64 *key;
+	const uint32 *pat;
+	const uint32 *rpmap;		/* applied when reading the block */
+	Size		bn;
+	Size		bi;
+	Size		n;				/* items in all */
+	/* a stream, decoded GSRC_BLOCK items at a time (pattern ids mapped) */
+	bool		stream;
+	Reader		rd;
+	uint32		npat;
+	const uint32 *pmap;
+	Size		left;
+	int64		prev;
+	/* the current item */
+	int64		k;
+	uint32		p;
+	int64		kbuf[GSRC_BLOCK];
+	uint32		pbuf[GSRC_BLOCK];
+} GSrc;
+
+static void
+gsrc_arrays(GSrc *s, const int64 *key, const uint32 *pat, Size n, const uint32 *pmap)
+{
+	s->key = key;
+	s->pat = pat;
+	s->rpmap = pmap;
+	s->bn = n;
+	s->bi = 0;
+	s->n = n;
+	s->stream = false;
+	s->left = 0;
+}
+
+static void
+gsrc_stream(GSrc *s, const GPend *g)
+{
+	s->key = s->kbuf;
+	s->pat = s->pbuf;
+	s->rpmap = NULL;
+	s->bn = 0;
+	s->bi = 0;
+	s->n = g->n;
+	s->stream = true;
+	s->rd.p = g->p;
+	s->rd.len = g->len;
+	s->rd.pos = 0;
+	s->rd.errcode = ERRCODE_DATA_CORRUPTED;
+	s->npat = g->npat;
+	s->pmap = g->pmap;
+	s->left = g->n;
+	s->prev = 0;
+}
+
+/* decode the next block of a stream; false at its end */
+static bool
+gsrc_fill(GSrc *s)
+{
+	Size		b = Min(s->left, (Size) GSRC_BLOCK),
+				i;
+
+	if (b == 0)
+	{
+		if (s->rd.pos != s->rd.len)
+			bad_state(&s->rd, "Trailing bytes");
+		return false;
+	}
+	for (i = 0; i < b; i++)
+	{
+		const unsigned char *q = (const unsigned char *) s->rd.p + s->rd.pos;
+		uint64		key,
+					pid;
+
+		/*
+		 * Fast path: a 1-byte key step and a 1- or 2-byte pattern id with at
+		 * least 3 bytes left (the usual case); anything else goes through
+		 * rd_varint, which also rejects malformed varints.
+		 */
+		if (s->rd.len - s->rd.pos >= 3 && q[0] < 0x80 && (q[1] < 0x80 || (q[2] < 0x80 && q[2] != 0)))
+		{
+			key = (uint64) s->prev + unzigzag(q[0]);
+			if (q[1] < 0x80)
+			{
+				pid = q[1];
+				s->rd.pos += 2;
+			}
+			else
+			{
+				pid = (uint64) (q[1] & 0x7F) | ((uint64) q[2] << 7);
+				s->rd.pos += 3;
+			}
+		}
+		else
+		{
+			key = (uint64) s->prev + unzigzag(rd_varint(&s->rd));
+			pid = rd_varint(&s->rd);
+		}
+
+		if ((s->left < s->n || i > 0) && (int64) key <= s->prev)
+			bad_state(&s->rd, "Item keys not strictly ascending");
+		if (pid >= s->npat)
+			bad_state(&s->rd, "Pattern id out of range");
+		s->kbuf[i] = (int64) key;
+		s->pbuf[i] = s->pmap ? s->pmap[pid] : (uint32) pid;
+		s->prev = (int64) key;
+	}
+	s->left -= b;
+	s->bn = b;
+	s->bi = 0;
+	return true;
+}
+
+static inline bool
+gsrc_next(GSrc *s)
+{
+	if (s->bi >= s->bn && !(s->stream && gsrc_fill(s)))
+		return false;
+	s->k = s->key[s->bi];
+	s->p = s->rpmap ? s->rpmap[s->pat[s->bi]] : s->pat[s->bi];
+	s->bi++;
+	return true;
+}
+
+/* the pattern id d items after the current one, if it is in the block */
+static inline bool
+gsrc_peek(const GSrc *s, Size d, uint32 *p)
+{
+	Size		j = s->bi - 1 + d;
+
+	if (j >= s->bn)
+		return false;
+	*p = s->rpmap ? s->rpmap[s->pat[j]] : s->pat[j];
+	return true;
+}
+
+/*
+ * Merge two sources of grouped items into st's gkey/gpat (replacing them;
+ * the caller frees arrays a source read from).  Items present on one side
+ * only are copied with their pattern id; only items on both sides have their
+ * patterns merged (pat_union).
  */
 static void
-merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, const uint32 *pmap)
+merge_srcs(AgreeState *st, GSrc *a, GSrc *b)
 {
 	MemoryContext cxt = st->hdr.eoh_context;
-	Size		nd = st->ng,
-				i = 0,
-				j = 0,
-				o = 0,
-				n = add_size(nd, ns);
-	const int64 *dkey = st->gkey;
-	const uint32 *dpat = st->gpat;
+	Size		n = add_size(a->n, b->n),
+				o = 0;
 	int64	   *okey;
 	uint32	   *opat;
 	agree_ih_hash *cache = NULL;
 	uint64	   *ubuf = NULL;
 	Size		ubufcap = 0;
+	bool		ha,
+				hb;
 
-	if (ns == 0)
-		return;
-	okey = MemoryContextAllocHuge(cxt, mul_size(n, sizeof(int64)));
-	opat = MemoryContextAllocHuge(cxt, mul_size(n, sizeof(uint32)));
-	while (i < nd && j < ns)
+	okey = MemoryContextAllocHuge(cxt, mul_size(Max(n, 1), sizeof(int64)));
+	opat = MemoryContextAllocHuge(cxt, mul_size(Max(n, 1), sizeof(uint32)));
+	ha = gsrc_next(a);
+	hb = gsrc_next(b);
+	while (ha && hb)
 	{
-		if (dkey[i] < skey[j])
+		if (a->k < b->k)
 		{
-			okey[o] = dkey[i];
-			opat[o] = dpat[i++];
+			okey[o] = a->k;
+			opat[o] = a->p;
+			ha = gsrc_next(a);
 		}
-		else if (skey[j] < dkey[i])
+		else if (b->k < a->k)
 		{
-			okey[o] = skey[j];
-			opat[o] = pmap ? pmap[spat[j]] : spat[j];
-			j++;
+			okey[o] = b->k;
+			opat[o] = b->p;
+			hb = gsrc_next(b);
 		}
 		else
 		{
+			uint32		pa,
+						pb;
+
 			if (cache == NULL)
 			{
 				cache = agree_ih_create(CurrentMemoryContext, 1024, NULL);
@@ -859,44 +1122,149 @@ merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, co
 
 			/*
 			 * The cache outgrows the CPU caches (one entry per distinct pair
-			 * of patterns): prefetch the slot of the pair a few items ahead.
+			 * of patterns): prefetch the slot of the pair a few items ahead
+			 * (within the decoded blocks).
 			 */
-			if (i + 8 < nd && j + 8 < ns)
-			{
-				uint64		pk = ((uint64) dpat[i + 8] << 32) | (pmap ? pmap[spat[j + 8]] : spat[j + 8]);
-
-				__builtin_prefetch(&cache->data[agree_hash64(pk) & cache->sizemask]);
-			}
-			okey[o] = dkey[i];
-			opat[o] = pat_union(st, dpat[i], pmap ? pmap[spat[j]] : spat[j], dkey[i], cache, &ubuf, &ubufcap);
-			i++;
-			j++;
+			if (gsrc_peek(a, 8, &pa) && gsrc_peek(b, 8, &pb))
+				__builtin_prefetch(&cache->data[agree_hash64(((uint64) pa << 32) | pb) & cache->sizemask]);
+			okey[o] = a->k;
+			opat[o] = pat_union(st, a->p, b->p, a->k, cache, &ubuf, &ubufcap);
+			ha = gsrc_next(a);
+			hb = gsrc_next(b);
 		}
 		if ((++o & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (i < nd)
+	for (; ha; ha = gsrc_next(a), o++)
 	{
-		memcpy(okey + o, dkey + i, (nd - i) * sizeof(int64));
-		memcpy(opat + o, dpat + i, (nd - i) * sizeof(uint32));
-		o += nd - i;
+		okey[o] = a->k;
+		opat[o] = a->p;
+		if ((o & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
-	for (; j < ns; j++, o++)
+	for (; hb; hb = gsrc_next(b), o++)
 	{
-		okey[o] = skey[j];
-		opat[o] = pmap ? pmap[spat[j]] : spat[j];
+		okey[o] = b->k;
+		opat[o] = b->p;
+		if ((o & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	if (cache)
 		agree_ih_destroy(cache);
-	if (st->gkey)
-	{
-		pfree(st->gkey);
-		pfree(st->gpat);
-	}
+	if (ubuf)
+		pfree(ubuf);
 	st->gkey = okey;
 	st->gpat = opat;
 	st->ng = o;
-	st->gcap = n;
+	st->gcap = Max(n, 1);
+}
+
+/*
+ * Merge ns grouped items (skey ascending, spat: pattern ids of st, or of
+ * another state mapped by pmap) into st's grouped items.
+ */
+static void
+merge_grouped(AgreeState *st, const int64 *skey, const uint32 *spat, Size ns, const uint32 *pmap)
+{
+	GSrc		a,
+				b;
+	int64	   *okey = st->gkey;
+	uint32	   *opat = st->gpat;
+
+	if (ns == 0)
+		return;
+	gsrc_arrays(&a, st->gkey, st->gpat, st->ng, NULL);
+	gsrc_arrays(&b, skey, spat, ns, pmap);
+	merge_srcs(st, &a, &b);
+	if (okey)
+	{
+		pfree(okey);
+		pfree(opat);
+	}
+}
+
+/*
+ * Decode and merge the undecoded item streams into gkey/gpat; two streams
+ * and no decoded items (the leader of a 2-worker plan) are merged straight
+ * into one pair of arrays.
+ */
+static void
+state_settle(AgreeState *st)
+{
+	int			i = 0;
+
+	if (st->npend == 0)
+		return;
+	while (i < st->npend)
+	{
+		GSrc		a,
+					b;
+		int64	   *okey = st->gkey;
+		uint32	   *opat = st->gpat;
+
+		if (st->ng == 0 && i + 1 < st->npend)
+		{
+			gsrc_stream(&a, &st->pend[i]);
+			gsrc_stream(&b, &st->pend[i + 1]);
+			i += 2;
+		}
+		else
+		{
+			gsrc_arrays(&a, st->gkey, st->gpat, st->ng, NULL);
+			gsrc_stream(&b, &st->pend[i]);
+			i += 1;
+		}
+		merge_srcs(st, &a, &b);
+		if (okey)
+		{
+			pfree(okey);
+			pfree(opat);
+		}
+	}
+	for (i = 0; i < st->npend; i++)
+	{
+		if (st->pend[i].owned)
+			pfree((void *) st->pend[i].p);
+		if (st->pend[i].pmap)
+			pfree(st->pend[i].pmap);
+	}
+	st->npend = 0;
+	st->flat = NULL;
+}
+
+/*
+ * Add an undecoded item stream, copied into the state's context unless
+ * !copy (the caller's bytes outlive the state: a combine's source state).
+ */
+static void
+state_add_pend(AgreeState *st, const char *p, Size len, uint64 n, uint32 npat, uint32 *pmap, bool copy)
+{
+	MemoryContext cxt = st->hdr.eoh_context;
+	GPend	   *g;
+
+	if (st->npend == st->pendcap)
+	{
+		int			ncap = st->pendcap ? st->pendcap * 2 : 4;
+
+		st->pend = st->pend ? repalloc(st->pend, ncap * sizeof(GPend))
+			: MemoryContextAlloc(cxt, ncap * sizeof(GPend));
+		st->pendcap = ncap;
+	}
+	g = &st->pend[st->npend++];
+	if (copy)
+	{
+		char	   *c = MemoryContextAllocHuge(cxt, Max(len, 1));
+
+		memcpy(c, p, len);
+		p = c;
+	}
+	g->p = p;
+	g->owned = copy;
+	g->len = len;
+	g->n = n;
+	g->npat = npat;
+	g->pmap = pmap;
+	st->flat = NULL;
 }
 
 /* Forget the pattern dictionary (its memory stays in the state's context). */
@@ -934,6 +1302,7 @@ state_group_ex(AgreeState *st, bool try_only)
 				cap = 0;
 	bool		found;
 
+	state_settle(st);
 	if (st->nr == 0)
 		return true;
 	if (st->ng > 0 || st->pats.n > 0)
@@ -1018,6 +1387,7 @@ state_ungroup(AgreeState *st)
 	Size		g;
 	uint32		j;
 
+	state_settle(st);
 	for (g = 0; g < st->ng; g++)
 	{
 		const PatKey *k = &st->pats.pk[st->gpat[g]];
@@ -1047,18 +1417,6 @@ state_ungroup(AgreeState *st)
  * label id; usually 3 bytes a rating instead of 16, which is what parallel
  * workers and Citus ship.
  */
-static inline uint64
-zigzag(uint64 d)
-{
-	return (d << 1) ^ (uint64) ((int64) d >> 63);
-}
-
-static inline uint64
-unzigzag(uint64 z)
-{
-	return (z >> 1) ^ (~(z & 1) + 1);
-}
-
 static inline int
 varint_len(uint64 v)
 {
@@ -1216,6 +1574,7 @@ state_serialise(AgreeState *st)
 
 	if (st->flat)
 		return;
+	state_settle(st);
 	/* partial states travel grouped by item, unless their patterns do not repeat */
 	grouped = int_items(st) && !st->no_group && state_group_ex(st, true);
 	size = 4 + 12 + 8 + 8;
@@ -1299,86 +1658,6 @@ agree_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	Assert(allocated_size == VARHDRSZ + st->flat_len);
 	SET_VARSIZE(result, allocated_size);
 	memcpy(VARDATA(result), st->flat, st->flat_len);
-}
-
-/* reader over untrusted bytes: every failure raises errcode */
-typedef struct Reader
-{
-	const char *p;
-	Size		len;
-	Size		pos;
-	int			errcode;
-} Reader;
-
-static void pg_attribute_noreturn()
-bad_state(Reader *rd, const char *what)
-{
-	ereport(ERROR, (errcode(rd->errcode),
-					errmsg("invalid annqa.agree_state"),
-					errdetail("%s at byte %zu.", what, rd->pos)));
-}
-
-static const char *
-rd_bytes(Reader *rd, Size n)
-{
-	const char *p;
-
-	if (n > rd->len - rd->pos)
-		bad_state(rd, "Truncated state");
-	p = rd->p + rd->pos;
-	rd->pos += n;
-	return p;
-}
-
-static uint8
-rd_u8(Reader *rd)
-{
-	return (uint8) *rd_bytes(rd, 1);
-}
-
-static uint32
-rd_u32(Reader *rd)
-{
-	uint32		v;
-
-	memcpy(&v, rd_bytes(rd, 4), 4);
-	return pg_ntoh32(v);
-}
-
-static uint64
-rd_u64(Reader *rd)
-{
-	uint64		v;
-
-	memcpy(&v, rd_bytes(rd, 8), 8);
-	return pg_ntoh64(v);
-}
-
-static inline uint64
-rd_varint(Reader *rd)
-{
-	uint64		v = 0;
-	int			shift;
-
-	for (shift = 0; shift < 64; shift += 7)
-	{
-		unsigned char b;
-
-		if (rd->pos >= rd->len)
-			bad_state(rd, "Truncated state");
-		b = (unsigned char) rd->p[rd->pos++];
-		if (shift == 63 && b > 1)
-			bad_state(rd, "Overlong varint");
-		v |= (uint64) (b & 0x7F) << shift;
-		if (!(b & 0x80))
-		{
-			if (b == 0 && shift > 0)
-				bad_state(rd, "Non-minimal varint");
-			return v;
-		}
-	}
-	bad_state(rd, "Overlong varint");
-	return 0;
 }
 
 static void
@@ -1484,12 +1763,24 @@ decode_ratings(AgreeState *st, Reader *rd, uint64 nr)
 }
 
 /*
+ * How state_parse treats a grouped state's items: decode them, or keep
+ * them as an undecoded stream (validated when decoded, see GSrc), referring
+ * to the caller's bytes or copied.
+ */
+typedef enum ParseItems
+{
+	PARSE_DECODE,
+	PARSE_LAZY_REF,
+	PARSE_LAZY_COPY
+} ParseItems;
+
+/*
  * Read the grouped section (version 2) into st: patterns (each validated and
  * interned; a repeated pattern is an error, so the form is canonical), then
  * the items.  rd must end with it.
  */
 static void
-rd_grouped(Reader *rd, AgreeState *st)
+rd_grouped(Reader *rd, AgreeState *st, ParseItems how)
 {
 	MemoryContext cxt = st->hdr.eoh_context;
 	uint32		npat,
@@ -1547,6 +1838,15 @@ rd_grouped(Reader *rd, AgreeState *st)
 	ng = rd_u64(rd);
 	if (ng > (rd->len - rd->pos) / 2)
 		bad_state(rd, "Item count exceeds the data");
+	if (how != PARSE_DECODE)
+	{
+		if (ng > 0)
+			state_add_pend(st, rd->p + rd->pos, rd->len - rd->pos, ng, npat, NULL,
+						   how == PARSE_LAZY_COPY);
+		else if (rd->pos != rd->len)
+			bad_state(rd, "Trailing bytes");
+		return;
+	}
 	if (ng > 0)
 	{
 		st->gkey = MemoryContextAllocHuge(cxt, mul_size((Size) ng, sizeof(int64)));
@@ -1574,7 +1874,7 @@ rd_grouped(Reader *rd, AgreeState *st)
 }
 
 static AgreeState *
-state_parse(const char *data, Size len, int errcode, MemoryContext parent)
+state_parse(const char *data, Size len, int errcode, MemoryContext parent, ParseItems how)
 {
 	Reader		rd = {data, len, 0, errcode};
 	AgreeConfig c;
@@ -1639,7 +1939,7 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 	{
 		if (!int_items(st))
 			bad_state(&rd, "Grouped form without bigint item keys");
-		rd_grouped(&rd, st);
+		rd_grouped(&rd, st, how);
 		return st;
 	}
 	nr = rd_u64(&rd);
@@ -1653,7 +1953,7 @@ state_parse(const char *data, Size len, int errcode, MemoryContext parent)
 
 /* An agree_state datum for reading: expanded (ours) or parsed from flat. */
 static AgreeState *
-state_read(Datum d, MemoryContext parent)
+state_read(Datum d, MemoryContext parent, ParseItems how)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
@@ -1665,12 +1965,12 @@ state_read(Datum d, MemoryContext parent)
 			return (AgreeState *) eoh;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, parent, how);
 }
 
 /* The state argument of a transition/combine call, writable in aggcontext. */
 static AgreeState *
-state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
+state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt, ParseItems how)
 {
 	Datum		d = PG_GETARG_DATUM(argno);
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
@@ -1693,7 +1993,7 @@ state_writable(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 		return dst;
 	}
 	v = PG_DETOAST_DATUM(d);
-	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt);
+	return state_parse(VARDATA(v), VARSIZE(v) - VARHDRSZ, ERRCODE_DATA_CORRUPTED, aggcxt, how);
 }
 
 /* ---------------------------------------------------------------- text/binary I/O */
@@ -1728,7 +2028,7 @@ annqa_agree_state_in(PG_FUNCTION_ARGS)
 						errdetail("The payload is not valid base64.")));
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_in", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp);
+	(void) state_parse(bytes, dlen, ERRCODE_INVALID_TEXT_REPRESENTATION, tmp, PARSE_DECODE);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	SET_VARSIZE(res, VARHDRSZ + dlen);
@@ -1769,7 +2069,7 @@ annqa_agree_state_recv(PG_FUNCTION_ARGS)
 	SET_VARSIZE(res, VARHDRSZ + len);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree_state_recv", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp);
+	(void) state_parse(VARDATA(res), len, ERRCODE_INVALID_BINARY_REPRESENTATION, tmp, PARSE_DECODE);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	PG_RETURN_POINTER(res);
@@ -2221,7 +2521,7 @@ agree_trans_common(FunctionCallInfo fcinfo, Shape shape, const char *fn)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						errmsg("%s: item and rater must not be null", fn)));
 	st = PG_ARGISNULL(0) ? state_create(fcinfo, shape, aggcxt, fn)
-		: state_writable(fcinfo, 0, aggcxt);
+		: state_writable(fcinfo, 0, aggcxt, PARSE_DECODE);
 	if (pairs)
 	{
 		a = label_id(st, PG_GETARG_DATUM(1), false, &found, fn);
@@ -2375,7 +2675,8 @@ state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 		 */
 		Size		g;
 
-		if (dst->ng > 0)
+		state_settle(src);
+		if (dst->ng > 0 || dst->npend > 0)
 			state_ungroup(dst);
 		dst->no_group = true;
 		for (i = 0; i < src->nr; i++)
@@ -2399,6 +2700,18 @@ state_merge(AgreeState *dst, AgreeState *src, bool fresh)
 		uint32	   *pmap;
 
 		pmap = map_patterns(dst, src, rm, lm);
+		for (j = 0; j < (uint32) src->npend; j++)
+		{
+			/* src's undecoded item streams move to dst, pattern ids mapped */
+			const GPend *g = &src->pend[j];
+			uint32	   *m = MemoryContextAllocHuge(dst->hdr.eoh_context,
+												   mul_size(Max(g->npat, 1), sizeof(uint32)));
+			uint32		p;
+
+			for (p = 0; p < g->npat; p++)
+				m[p] = pmap[g->pmap ? g->pmap[p] : p];
+			state_add_pend(dst, g->p, g->len, g->n, g->npat, m, true);
+		}
 		if (dst->ng == 0)
 		{
 			/* nothing to merge with: take src's items */
@@ -2464,12 +2777,12 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		/* the first partial state: parse a flat one straight into aggcxt */
-		dst = state_writable(fcinfo, 1, aggcxt);
+		dst = state_writable(fcinfo, 1, aggcxt, PARSE_LAZY_COPY);
 	}
 	else
 	{
-		dst = state_writable(fcinfo, 0, aggcxt);
-		src = state_read(PG_GETARG_DATUM(1), tmp);
+		dst = state_writable(fcinfo, 0, aggcxt, PARSE_LAZY_COPY);
+		src = state_read(PG_GETARG_DATUM(1), tmp, PARSE_LAZY_REF);
 		state_merge(dst, src, false);
 	}
 	MemoryContextSwitchTo(old);
@@ -2738,6 +3051,7 @@ compute_int_items(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 	Size		g,
 				k;
 
+	state_settle(st);
 	if (st->has_dup)
 		raise_dup(st, st->dup_item, st->dup_rater, fn);
 	direct = st->ng == 0 && !two;
@@ -3112,7 +3426,7 @@ agree_final_scalar(FunctionCallInfo fcinfo, AgreeStat stat, const char *fn)
 		PG_RETURN_NULL();
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree final", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	st = state_read(PG_GETARG_DATUM(0), tmp);
+	st = state_read(PG_GETARG_DATUM(0), tmp, PARSE_DECODE);
 	agree_compute(st, stat, &c, fn);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
@@ -3157,7 +3471,7 @@ annqa_agree_final_estimate(PG_FUNCTION_ARGS)
 	td = BlessTupleDesc(td);
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "annqa agree final", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	st = state_read(PG_GETARG_DATUM(0), tmp);
+	st = state_read(PG_GETARG_DATUM(0), tmp, PARSE_DECODE);
 	if (st->cfg.stat == 0)
 		elog(ERROR, "annqa.agreement: state has no statistic");
 	agree_compute(st, (AgreeStat) st->cfg.stat, &c, "annqa.agreement");
