@@ -98,6 +98,14 @@ CREATE AGGREGATE annqa.quality(status text, similarity float8) (
 COMMENT ON AGGREGATE annqa.quality(text, float8) IS
     'quality over annqa.match rows (status, similarity): valid, mismatched, missing, extra, ds_count, gt_count, precision, recall, accuracy (CVAT), f1, mean_iou; crowd and ignored rows are not counted; NULL for no rows';
 
+-- ---------------------------------------------------------------- crowding
+
+CREATE FUNCTION annqa.overlap_count(boxes box[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'annqa_overlap_count'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.overlap_count(box[]) IS
+    'the number of pairs of the boxes that overlap as the box && operator says (closed boxes: touching edges count), by a sweep over the sorted left edges; 0 for fewer than two boxes; NULL elements raise 22004, non-finite corners 22003';
+
 -- ---------------------------------------------------------------- object units
 
 CREATE FUNCTION annqa.object_units(geoms box[], labels text[], annotators text[],

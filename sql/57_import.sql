@@ -69,6 +69,11 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION annqa.io_is_areal(geometry) IS 'exporter helper: whether a geometry is a polygon or multipolygon';
 
+CREATE FUNCTION annqa.io_box_within(b box, w float8, h float8) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'annqa_io_box_within'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION annqa.io_box_within(box, float8, float8) IS 'export check helper: whether a box lies in the image [0, w] x [0, h] (low corner >= 0, low <= high, high corner <= (w, h)), with SQL''s float8 comparison semantics (NaN sorts above every number)';
+
 -- The exterior rings of a (multi)polygon as a COCO polygon list [[x1,y1,...],...]
 -- (without the closing point).
 CREATE FUNCTION annqa.io_coco_polygons(g geometry) RETURNS jsonb

@@ -111,7 +111,9 @@ CREATE TABLE annqa.item_rows_store (
     raters bigint,                       -- count(DISTINCT reference_id) + 1 over the pair rows
     gold_conflicts bigint NOT NULL,      -- gold rows not matched
     n_overlaps bigint NOT NULL,          -- most overlapping (&&) box pairs drawn by one non-gold annotator on the item
-    conflicts bigint NOT NULL            -- rows of annqa.conflicts on the item (missing, extra, mismatching_label, low_overlap)
+    conflicts bigint NOT NULL,           -- rows of annqa.conflicts on the item (missing, extra, mismatching_label, low_overlap)
+    gold_missing bigint NOT NULL,        -- gold rows with status missing
+    gold_objects bigint NOT NULL         -- gold rows with status matched, mismatching_label or missing
 );
 CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
 COMMENT ON TABLE annqa.item_rows_store IS 'per item with match rows or overlapping boxes: summaries of its stored match rows and its most overlapping box pairs by one rater (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
@@ -123,6 +125,30 @@ CREATE TABLE annqa.gold_item_store (
 );
 CREATE INDEX gold_item_store_dataset ON annqa.gold_item_store (dataset_id);
 COMMENT ON TABLE annqa.gold_item_store IS 'per rater and gold/validation item: CVAT accuracy against gold over its stored match rows and the rater''s latest annotation time (read by annqa.gold_item_accuracy and annqa.calibration_needed), filled by annqa.refresh_matches(); derived data, not dumped';
+
+-- Per item and class: the non-gold annotations (read by annqa.coverage,
+-- annqa.review_queue and the gate's class balance).  Class risk and the
+-- small-object area are joined live, so min_box_area is kept instead of a flag.
+CREATE TABLE annqa.item_class_store (
+    dataset_id bigint NOT NULL, batch_id bigint, item_id bigint NOT NULL, class_id bigint,
+    objects bigint NOT NULL,             -- non-gold annotations of the class on the item
+    raters bigint[] NOT NULL,            -- their annotators, ascending, distinct
+    min_box_area float8,                 -- the smallest area(box) among them (NULL: none has a box)
+    occluded boolean                     -- bool_or(occluded) among them
+);
+CREATE INDEX item_class_store_dataset ON annqa.item_class_store (dataset_id);
+COMMENT ON TABLE annqa.item_class_store IS 'per item and class (NULL: annotations without a class): the non-gold annotations, their raters, smallest box area and whether any is occluded (read by annqa.coverage, annqa.review_queue and the release gate''s class balance), filled by annqa.refresh_matches(); derived data, not dumped';
+
+-- The agreement statistics of every batch (class_id NULL) and of every class of
+-- a batch, computed from the stored unit and match rows when they are filled
+-- (read by annqa.agreement_by_class, annqa.agreement_by_batch and the gates).
+CREATE TABLE annqa.agreement_store (
+    dataset_id bigint NOT NULL, batch_id bigint, class_id bigint,   -- class_id NULL: the whole batch
+    fleiss_kappa float8, krippendorff_alpha float8, percent_agreement float8, mean_iou float8,
+    items bigint, units bigint, raters bigint
+);
+CREATE INDEX agreement_store_dataset ON annqa.agreement_store (dataset_id);
+COMMENT ON TABLE annqa.agreement_store IS 'object-level agreement per batch (class_id NULL) and per batch and class, as annqa.agreement_by_batch and annqa.agreement_by_class show it, filled by annqa.refresh_matches() from the unit and match rows it stores; derived data, not dumped';
 
 CREATE TABLE annqa.match_refresh (
     dataset_id   bigint PRIMARY KEY REFERENCES annqa.dataset ON DELETE CASCADE,
@@ -194,6 +220,8 @@ BEGIN
         DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.item_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.item_class_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
     END IF;
     IF ids IS NULL THEN
         RETURN 0;
@@ -202,104 +230,142 @@ BEGIN
     DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (ids);
     DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (ids);
     DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.item_class_store s WHERE s.dataset_id = ANY (ids);
+    DELETE FROM annqa.agreement_store s WHERE s.dataset_id = ANY (ids);
+
+    -- One pass over the annotations of the datasets, kept for the statements below:
+    -- each annotator's objects per item and geometry family as parallel arrays in
+    -- annotation_id order (family NULL: annotations no family matches), and one row
+    -- per (item, annotator) (whole) with the latest annotation time and the number of
+    -- overlapping (&&) box pairs among all its boxes.  array_agg keeps the order of
+    -- its input, which the subquery sorts.  Dropped at the end (and with the
+    -- transaction if anything fails), so a second call in one transaction works.
+    CREATE TEMP TABLE annqa_refresh_obj ON COMMIT DROP AS
+    SELECT s.item_id, s.annotator_id, s.family, GROUPING(s.family) = 1 AS whole,
+           bool_and(s.is_gold) AS is_gold,
+           array_agg(s.annotation_id) AS a_ids, array_agg(s.class_id) AS a_cls, array_agg(s.label) AS a_lab,
+           array_agg(s.box) FILTER (WHERE s.family = 'box') AS a_box,
+           array_agg(s.rbox) FILTER (WHERE s.family = 'rbox') AS a_rbox,
+           array_agg(s.mask) FILTER (WHERE s.family = 'mask') AS a_mask,
+           CASE WHEN GROUPING(s.family) = 1 THEN max(s.created_at) END AS last_at,
+           CASE WHEN GROUPING(s.family) = 1
+                THEN annqa.overlap_count(coalesce(array_agg(s.box) FILTER (WHERE s.box IS NOT NULL), '{}')) END AS overlaps
+    FROM (SELECT an.item_id, an.annotator_id, a.kind = 'gold' AS is_gold, an.annotation_id, an.class_id,
+                 coalesce(c.name, '<none>') AS label, an.box, an.rbox, an.mask, an.created_at,
+                 CASE WHEN an.kind = 'tag' THEN 'tag' WHEN an.kind = 'rbox' THEN 'rbox'
+                      WHEN an.mask IS NOT NULL THEN 'mask' WHEN an.box IS NOT NULL THEN 'box' END AS family
+          FROM annqa.annotation an
+          JOIN annqa.item i ON i.item_id = an.item_id
+          JOIN annqa.annotator a ON a.annotator_id = an.annotator_id
+          LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
+          WHERE i.dataset_id = ANY (ids)
+          ORDER BY 1, 2, 11, 4) s
+    GROUP BY GROUPING SETS ((s.item_id, s.annotator_id, s.family), (s.item_id, s.annotator_id));
+    ANALYZE pg_temp.annqa_refresh_obj;
 
     INSERT INTO annqa.match_rows_store
-    WITH golds AS (
-        SELECT DISTINCT i.dataset_id, an.annotator_id
-        FROM annqa.annotation an JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-        WHERE a.kind = 'gold' AND i.dataset_id = ANY (ids)
+    WITH it AS MATERIALIZED (
+        SELECT i.item_id, i.dataset_id, i.batch_id, i.video, i.frame, i.task_type,
+               (i.in_gold_set OR i.is_validation) AS gold_item
+        FROM annqa.item i WHERE i.dataset_id = ANY (ids)
+    ), who AS MATERIALIZED (   -- the gold annotators of each dataset and the raters of each batch
+        SELECT it.dataset_id, it.batch_id, o.annotator_id, bool_and(o.is_gold) AS is_gold
+        FROM pg_temp.annqa_refresh_obj o JOIN it USING (item_id) WHERE o.whole GROUP BY 1, 2, 3
     ), cmp AS (
-        SELECT i.item_id, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id AS annotator_id
-        FROM annqa.item i
-        JOIN golds g ON g.dataset_id = i.dataset_id
-        JOIN annqa.batch_raters r ON r.dataset_id = i.dataset_id AND r.batch_id IS NOT DISTINCT FROM i.batch_id
-        WHERE (i.in_gold_set OR i.is_validation) AND i.dataset_id = ANY (ids)
+        SELECT it.*, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id
+        FROM it
+        JOIN (SELECT DISTINCT dataset_id, annotator_id FROM who WHERE is_gold) g ON g.dataset_id = it.dataset_id
+        JOIN who r ON r.dataset_id = it.dataset_id AND r.batch_id IS NOT DISTINCT FROM it.batch_id AND NOT r.is_gold
+        WHERE it.gold_item
         UNION ALL
-        SELECT i.item_id, 'pair', r1.annotator_id, r2.annotator_id
-        FROM annqa.item i
-        JOIN annqa.batch_raters r1 ON r1.dataset_id = i.dataset_id AND r1.batch_id IS NOT DISTINCT FROM i.batch_id
-        JOIN annqa.batch_raters r2 ON r2.dataset_id = i.dataset_id AND r2.batch_id IS NOT DISTINCT FROM i.batch_id
-                                   AND r1.annotator_id < r2.annotator_id
-        WHERE i.dataset_id = ANY (ids)
-    ), fam AS (
-        SELECT DISTINCT c.*, o.family
-        FROM cmp c JOIN annqa.item_objects o
-          ON o.item_id = c.item_id AND o.annotator_id IN (c.reference_id, c.annotator_id)
-    ), pairs AS (
-        SELECT f.*, p.iou_threshold, p.low_overlap_threshold,
-               coalesce(g.annotation_ids, '{}') AS g_ids, coalesce(g.class_ids, '{}') AS g_cls,
-               coalesce(g.labels, '{}') AS g_lab,
-               coalesce(t.annotation_ids, '{}') AS t_ids, coalesce(t.class_ids, '{}') AS t_cls,
-               coalesce(t.labels, '{}') AS t_lab,
-               g.boxes AS g_box, t.boxes AS t_box, g.rboxes AS g_rbox, t.rboxes AS t_rbox,
-               g.masks AS g_mask, t.masks AS t_mask
-        FROM fam f
-        JOIN annqa.item i USING (item_id)
-        JOIN annqa.policy p USING (dataset_id)
-        LEFT JOIN annqa.item_objects g ON g.item_id = f.item_id AND g.annotator_id = f.reference_id AND g.family = f.family
-        LEFT JOIN annqa.item_objects t ON t.item_id = f.item_id AND t.annotator_id = f.annotator_id AND t.family = f.family
-    ), m AS (
-        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_box, '{}'), p.g_lab, coalesce(p.t_box, '{}'), p.t_lab, p.iou_threshold) x
+        SELECT it.*, 'pair', r1.annotator_id, r2.annotator_id
+        FROM it
+        JOIN who r1 ON r1.dataset_id = it.dataset_id AND r1.batch_id IS NOT DISTINCT FROM it.batch_id AND NOT r1.is_gold
+        JOIN who r2 ON r2.dataset_id = it.dataset_id AND r2.batch_id IS NOT DISTINCT FROM it.batch_id AND NOT r2.is_gold
+                   AND r1.annotator_id < r2.annotator_id
+    ), cg AS (
+        SELECT c.*, g.family, g.a_ids, g.a_cls, g.a_lab, g.a_box, g.a_rbox, g.a_mask
+        FROM cmp c JOIN pg_temp.annqa_refresh_obj g
+          ON g.item_id = c.item_id AND g.annotator_id = c.reference_id AND NOT g.whole AND g.family IS NOT NULL
+    ), ct AS (
+        SELECT c.*, t.family, t.a_ids, t.a_cls, t.a_lab, t.a_box, t.a_rbox, t.a_mask
+        FROM cmp c JOIN pg_temp.annqa_refresh_obj t
+          ON t.item_id = c.item_id AND t.annotator_id = c.annotator_id AND NOT t.whole AND t.family IS NOT NULL
+    ), pairs AS (   -- every (comparison, family) where either side has objects
+        SELECT coalesce(g.item_id, t.item_id) AS item_id, coalesce(g.dataset_id, t.dataset_id) AS dataset_id,
+               coalesce(g.batch_id, t.batch_id) AS batch_id, coalesce(g.video, t.video) AS video,
+               coalesce(g.frame, t.frame) AS frame, coalesce(g.task_type, t.task_type) AS task_type,
+               coalesce(g.comparison, t.comparison) AS comparison, coalesce(g.reference_id, t.reference_id) AS reference_id,
+               coalesce(g.annotator_id, t.annotator_id) AS annotator_id, coalesce(g.family, t.family) AS family,
+               coalesce(g.a_ids, '{}') AS g_ids, coalesce(g.a_cls, '{}') AS g_cls, coalesce(g.a_lab, '{}') AS g_lab,
+               coalesce(t.a_ids, '{}') AS t_ids, coalesce(t.a_cls, '{}') AS t_cls, coalesce(t.a_lab, '{}') AS t_lab,
+               g.a_box AS g_box, t.a_box AS t_box, g.a_rbox AS g_rbox, t.a_rbox AS t_rbox,
+               g.a_mask AS g_mask, t.a_mask AS t_mask
+        FROM cg g FULL JOIN ct t
+          ON t.item_id = g.item_id AND t.comparison = g.comparison AND t.reference_id = g.reference_id
+         AND t.annotator_id = g.annotator_id AND t.family = g.family
+    )
+    SELECT p.dataset_id, p.batch_id, p.item_id, p.video, p.frame, p.task_type,
+           p.comparison, p.family, p.reference_id, p.annotator_id,
+           x.gold_idx, x.test_idx,
+           p.g_ids[x.gold_idx], p.t_ids[x.test_idx], p.g_cls[x.gold_idx], p.t_cls[x.test_idx],
+           x.gold_label, x.test_label, x.status, x.similarity,
+           (x.status = 'matched' AND x.similarity < pol.low_overlap_threshold)
+    FROM pairs p
+    JOIN annqa.policy pol ON pol.dataset_id = p.dataset_id
+    CROSS JOIN LATERAL (   -- one family per row: the other branches are skipped
+        SELECT * FROM annqa.match(coalesce(p.g_box, '{}'), p.g_lab, coalesce(p.t_box, '{}'), p.t_lab, pol.iou_threshold)
         WHERE p.family = 'box'
         UNION ALL
-        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_rbox, '{}'), p.g_lab, coalesce(p.t_rbox, '{}'), p.t_lab, p.iou_threshold) x
+        SELECT * FROM annqa.match(coalesce(p.g_rbox, '{}'), p.g_lab, coalesce(p.t_rbox, '{}'), p.t_lab, pol.iou_threshold)
         WHERE p.family = 'rbox'
         UNION ALL
-        SELECT p.*, x.* FROM pairs p, annqa.match(coalesce(p.g_mask, '{}'), p.g_lab, coalesce(p.t_mask, '{}'), p.t_lab, p.iou_threshold) x
+        SELECT * FROM annqa.match(coalesce(p.g_mask, '{}'), p.g_lab, coalesce(p.t_mask, '{}'), p.t_lab, pol.iou_threshold)
         WHERE p.family = 'mask'
         UNION ALL
-        SELECT p.*, x.* FROM pairs p, annqa.match(p.g_lab, p.t_lab, p.iou_threshold) x
-        WHERE p.family = 'tag'
-    )
-    SELECT i.dataset_id, i.batch_id, m.item_id, i.video, i.frame, i.task_type,
-           m.comparison, m.family, m.reference_id, m.annotator_id,
-           m.gold_idx, m.test_idx,
-           m.g_ids[m.gold_idx] AS reference_annotation_id,
-           m.t_ids[m.test_idx] AS annotation_id,
-           m.g_cls[m.gold_idx] AS reference_class_id,
-           m.t_cls[m.test_idx] AS class_id,
-           m.gold_label AS reference_label, m.test_label AS label,
-           m.status, m.similarity,
-           (m.status = 'matched' AND m.similarity < m.low_overlap_threshold) AS low_overlap
-    FROM m JOIN annqa.item i USING (item_id);
+        SELECT * FROM annqa.match(p.g_lab, p.t_lab, pol.iou_threshold)
+        WHERE p.family = 'tag') x;
 
     INSERT INTO annqa.unit_rows_store
-    WITH raters AS (
-        SELECT dataset_id, batch_id, array_agg(annotator ORDER BY annotator) AS names
-        FROM annqa.batch_raters WHERE dataset_id = ANY (ids) GROUP BY dataset_id, batch_id
-    ), obj AS (
-        SELECT i.dataset_id, i.batch_id, i.item_id, an.annotation_id, an.class_id, a.name AS annotator,
-               coalesce(c.name, '<none>') AS label, an.box, an.rbox, an.mask,
-               CASE WHEN an.kind = 'rbox' THEN 'rbox' WHEN an.mask IS NOT NULL THEN 'mask'
-                    WHEN an.box IS NOT NULL THEN 'box' END AS family
-        FROM annqa.annotation an
-        JOIN annqa.annotator a USING (annotator_id)
-        JOIN annqa.item i USING (item_id)
-        LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
-        WHERE a.kind <> 'gold' AND an.kind <> 'tag' AND i.dataset_id = ANY (ids)
-    ), per_item AS (
-        SELECT o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold,
-               array_agg(o.annotation_id ORDER BY o.annotator, o.annotation_id) AS ids,
-               array_agg(o.class_id ORDER BY o.annotator, o.annotation_id) AS cls,
-               array_agg(o.label ORDER BY o.annotator, o.annotation_id) AS labels,
-               array_agg(o.annotator ORDER BY o.annotator, o.annotation_id) AS who,
-               array_agg(o.box ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'box') AS boxes,
-               array_agg(o.rbox ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'rbox') AS rboxes,
-               array_agg(o.mask ORDER BY o.annotator, o.annotation_id) FILTER (WHERE o.family = 'mask') AS masks
-        FROM obj o
-        JOIN annqa.policy p USING (dataset_id)
-        JOIN raters r ON r.dataset_id = o.dataset_id AND r.batch_id IS NOT DISTINCT FROM o.batch_id
-        WHERE o.family IS NOT NULL
-        GROUP BY o.dataset_id, o.batch_id, o.item_id, o.family, r.names, p.iou_threshold
+    WITH it AS MATERIALIZED (
+        SELECT i.item_id, i.dataset_id, i.batch_id FROM annqa.item i WHERE i.dataset_id = ANY (ids)
+    ), raters AS (   -- the names of each batch's raters
+        SELECT it.dataset_id, it.batch_id, array_agg(DISTINCT a.name ORDER BY a.name) AS names
+        FROM pg_temp.annqa_refresh_obj o JOIN it USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+        WHERE o.whole AND NOT o.is_gold GROUP BY 1, 2
+    ), per_item AS (   -- the raters' objects of an item and family, in (annotator name, annotation_id) order
+        SELECT s.item_id, s.family,
+               array_agg(s.id) AS ids, array_agg(s.cls) AS cls, array_agg(s.label) AS labels,
+               array_agg(s.name) AS who,
+               array_agg(s.box) FILTER (WHERE s.family = 'box') AS boxes,
+               array_agg(s.rbox) FILTER (WHERE s.family = 'rbox') AS rboxes,
+               array_agg(s.mask) FILTER (WHERE s.family = 'mask') AS masks
+        FROM (SELECT o.item_id, o.family, a.name, u.*
+              FROM pg_temp.annqa_refresh_obj o
+              JOIN annqa.annotator a USING (annotator_id)
+              CROSS JOIN LATERAL unnest(o.a_ids, o.a_cls, o.a_lab, o.a_box, o.a_rbox, o.a_mask)
+                                 AS u(id, cls, label, box, rbox, mask)
+              WHERE NOT o.whole AND NOT o.is_gold AND o.family IN ('box', 'rbox', 'mask')
+              ORDER BY 1, 2, 3, 4) s
+        GROUP BY s.item_id, s.family
+    ), pi AS (
+        SELECT it.dataset_id, it.batch_id, p.*, r.names, pol.iou_threshold
+        FROM per_item p
+        JOIN it USING (item_id)
+        JOIN annqa.policy pol ON pol.dataset_id = it.dataset_id
+        JOIN raters r ON r.dataset_id = it.dataset_id AND r.batch_id IS NOT DISTINCT FROM it.batch_id
     ), u AS (
-        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names) x
-        WHERE p.family = 'box'
-        UNION ALL
-        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.rboxes, p.labels, p.who, p.iou_threshold, p.names) x
-        WHERE p.family = 'rbox'
-        UNION ALL
-        SELECT p.*, x.* FROM per_item p, annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names) x
-        WHERE p.family = 'mask'
+        SELECT p.dataset_id, p.batch_id, p.item_id, p.family, p.ids, p.cls, x.*
+        FROM pi p
+        CROSS JOIN LATERAL (
+            SELECT * FROM annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names)
+            WHERE p.family = 'box'
+            UNION ALL
+            SELECT * FROM annqa.object_units(p.rboxes, p.labels, p.who, p.iou_threshold, p.names)
+            WHERE p.family = 'rbox'
+            UNION ALL
+            SELECT * FROM annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names)
+            WHERE p.family = 'mask') x
     )
     SELECT x.*,
            count(*) OVER (PARTITION BY x.item_id, x.family, x.unit) AS unit_raters,
@@ -315,28 +381,22 @@ BEGIN
     -- per-item summaries of the match rows just stored (the expressions of the views they serve),
     -- and the crowding of the item: the most overlapping box pairs one rater drew on it
     INSERT INTO annqa.item_rows_store
-    WITH obj AS (
-        SELECT an.annotation_id, an.item_id, an.annotator_id, an.box
-        FROM annqa.annotation an
-        JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
-        JOIN annqa.item i ON i.item_id = an.item_id
-        WHERE an.box IS NOT NULL AND i.dataset_id = ANY (ids)
-    ), crowd AS (
-        SELECT x.item_id, max(x.n) AS n_overlaps
-        FROM (SELECT a.item_id, a.annotator_id, count(*) AS n
-              FROM obj a JOIN obj b ON a.item_id = b.item_id AND a.annotator_id = b.annotator_id
-                                   AND a.annotation_id < b.annotation_id AND a.box && b.box
-              GROUP BY 1, 2) x
-        GROUP BY 1
-    ), ms AS (
+    WITH crowd AS (
+        SELECT o.item_id, max(o.overlaps) AS n_overlaps
+        FROM pg_temp.annqa_refresh_obj o
+        WHERE o.whole AND NOT o.is_gold
+        GROUP BY 1 HAVING max(o.overlaps) > 0
+    ), ms AS (   -- a hash aggregate: the distinct reference raters are counted per item afterwards
     SELECT m.dataset_id, m.batch_id, m.item_id, min(m.task_type) AS task_type,
            count(*) FILTER (WHERE m.status IN ('missing', 'extra', 'mismatching_label') OR m.low_overlap) AS conflicts,
            count(*) FILTER (WHERE m.comparison = 'pair') AS pair_rows,
            (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).accuracy::float8 AS agreement,
            (annqa.quality(m.status, m.similarity) FILTER (WHERE m.comparison = 'pair')).mean_iou::float8 AS mean_iou,
            count(*) FILTER (WHERE m.comparison = 'pair' AND m.status <> 'matched') AS disagreements,
-           count(DISTINCT m.reference_id) FILTER (WHERE m.comparison = 'pair') + 1 AS raters,
-           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched') AS gold_conflicts
+           (SELECT count(DISTINCT r) FROM unnest(array_agg(m.reference_id) FILTER (WHERE m.comparison = 'pair')) r) + 1 AS raters,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched') AS gold_conflicts,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status = 'missing') AS gold_missing,
+           count(*) FILTER (WHERE m.comparison = 'gold' AND m.status IN ('matched', 'mismatching_label', 'missing')) AS gold_objects
     FROM annqa.match_rows_store m WHERE m.dataset_id = ANY (ids)
     GROUP BY m.dataset_id, m.batch_id, m.item_id
     )
@@ -344,18 +404,107 @@ BEGIN
            coalesce(ms.item_id, crowd.item_id), CASE WHEN ms.item_id IS NULL THEN i.task_type ELSE ms.task_type END,
            coalesce(ms.pair_rows, 0), ms.agreement, ms.mean_iou,
            coalesce(ms.disagreements, 0), ms.raters, coalesce(ms.gold_conflicts, 0), coalesce(crowd.n_overlaps, 0),
-           coalesce(ms.conflicts, 0)
+           coalesce(ms.conflicts, 0), coalesce(ms.gold_missing, 0), coalesce(ms.gold_objects, 0)
     FROM ms FULL JOIN crowd ON crowd.item_id = ms.item_id
     LEFT JOIN annqa.item i ON i.item_id = crowd.item_id AND ms.item_id IS NULL;
 
     INSERT INTO annqa.gold_item_store
-    SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy,
-           (SELECT max(an.created_at) FROM annqa.annotation an
-             WHERE an.item_id = g.item_id AND an.annotator_id = g.annotator_id)
+    SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy, o.last_at
     FROM (SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
                  coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy
           FROM annqa.match_rows_store m WHERE m.comparison = 'gold' AND m.dataset_id = ANY (ids)
-          GROUP BY 1, 2, 3, 4) g;
+          GROUP BY 1, 2, 3, 4) g
+    LEFT JOIN pg_temp.annqa_refresh_obj o ON o.item_id = g.item_id AND o.annotator_id = g.annotator_id AND o.whole;
+    DROP TABLE pg_temp.annqa_refresh_obj;
+
+    INSERT INTO annqa.item_class_store
+    SELECT min(x.dataset_id), min(x.batch_id), x.item_id, x.class_id, sum(x.n), array_agg(x.annotator_id),
+           min(x.min_area), bool_or(x.occluded)
+    FROM (SELECT an.item_id, an.class_id, an.annotator_id, min(i.dataset_id) AS dataset_id, min(i.batch_id) AS batch_id,
+                 count(*) AS n, min(area(an.box)) AS min_area, bool_or(an.occluded) AS occluded
+          FROM annqa.annotation an
+          JOIN annqa.item i ON i.item_id = an.item_id
+          JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
+          WHERE i.dataset_id = ANY (ids)
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) x   -- raters ascending: array_agg keeps its input order
+    GROUP BY x.item_id, x.class_id;
+
+    -- the agreement statistics of every batch and of every class of a batch (see
+    -- annqa.agreement_by_class for the per-class formulas)
+    INSERT INTO annqa.agreement_store
+    SELECT u.dataset_id, u.batch_id, NULL::bigint,
+           annqa.fleiss_kappa(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8,
+           annqa.krippendorff_alpha(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'), 'nominal')::float8,
+           annqa.percent_agreement(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8,
+           NULL::float8,
+           count(DISTINCT u.item_id)::bigint, count(DISTINCT u.unit_key)::bigint,
+           count(DISTINCT u.annotator_id)::bigint
+    FROM annqa.unit_rows_store u WHERE u.dataset_id = ANY (ids)
+    GROUP BY u.dataset_id, u.batch_id;
+    INSERT INTO annqa.agreement_store
+    WITH g AS (   -- one pass over the stored unit rows
+        SELECT u.dataset_id, u.batch_id, u.class_id, u.unit_raters AS m, u.class_raters AS y,
+               count(*) AS n_rows, count(*) FILTER (WHERE u.unit_class_first) AS units,
+               count(*) FILTER (WHERE u.item_class_first) AS items
+        FROM annqa.unit_rows_store u WHERE u.dataset_id = ANY (ids)
+        GROUP BY 1, 2, 3, 4, 5
+    ), bm AS (    -- per batch and m: units (each has m rows)
+        SELECT dataset_id, batch_id, m, (sum(n_rows) / m)::bigint AS units FROM g GROUP BY 1, 2, 3
+    ), cm AS (    -- per batch, class and m, over the units where some rater drew the class
+        SELECT dataset_id, batch_id, class_id, m, sum(units * y) AS ym, sum(units) AS km,
+               sum(CASE WHEN m >= 2 THEN units * ((y * (y - 1) + (m - y) * (m - y - 1))::float8 / (m::float8 * (m - 1)::float8)) END) AS pa_m,
+               sum(CASE WHEN m >= 2 THEN units * ((2 * y * (m - y))::float8 / (m - 1)::float8) END) AS do_m
+        FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4
+    ), k AS (
+        SELECT dataset_id, batch_id, class_id, sum(units) AS units, sum(items) AS items
+        FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3
+    ), s AS (     -- the sufficient statistics of each class's yes/no rating over every unit of the batch
+        SELECT k.dataset_id, k.batch_id, k.class_id,
+               sum(bm.units) AS n_units,
+               sum(bm.units) FILTER (WHERE bm.m >= 2) AS n2,
+               sum(bm.units * bm.m) FILTER (WHERE bm.m >= 2) AS r2,
+               sum(coalesce(cm.ym, 0)) FILTER (WHERE bm.m >= 2) AS y2,
+               sum(coalesce(cm.ym, 0)::float8 * (1.0::float8 / bm.m)) AS sum_yes,
+               sum((bm.units * bm.m - coalesce(cm.ym, 0))::float8 * (1.0::float8 / bm.m)) AS sum_no,
+               sum(coalesce(cm.pa_m, 0) + (bm.units - coalesce(cm.km, 0))) FILTER (WHERE bm.m >= 2) AS pa_sum,
+               sum(coalesce(cm.do_m, 0)) FILTER (WHERE bm.m >= 2) AS do_sum
+        FROM k
+        JOIN bm ON bm.dataset_id = k.dataset_id AND bm.batch_id IS NOT DISTINCT FROM k.batch_id
+        LEFT JOIN cm ON cm.dataset_id = k.dataset_id AND cm.batch_id IS NOT DISTINCT FROM k.batch_id
+                    AND cm.class_id = k.class_id AND cm.m = bm.m
+        GROUP BY 1, 2, 3
+    ), st AS (
+        SELECT s.*, s.pa_sum / s.n2 AS p_a,
+               (s.sum_yes / s.n_units) * (s.sum_yes / s.n_units) + (s.sum_no / s.n_units) * (s.sum_no / s.n_units) AS p_e,
+               (s.r2::float8 * s.r2 - (s.y2::float8 * s.y2 + (s.r2 - s.y2)::float8 * (s.r2 - s.y2)))
+                   / (s.r2::float8 * (s.r2 - 1)) AS d_e
+        FROM s
+    ), ag AS (
+        SELECT st.dataset_id, st.batch_id, st.class_id,
+               CASE WHEN st.n2 > 0 AND 1.0::float8 - st.p_e >= 1e-14::float8
+                    THEN (st.p_a - st.p_e) / (1.0::float8 - st.p_e) END AS fleiss_kappa,
+               CASE WHEN st.n2 > 0 AND st.d_e > 0 THEN 1 - (st.do_sum / st.r2) / st.d_e END AS krippendorff_alpha,
+               CASE WHEN st.n2 > 0 THEN st.p_a END AS percent_agreement
+        FROM st
+    ), raters AS (
+        SELECT dataset_id, batch_id, count(*) AS raters
+        FROM (SELECT DISTINCT dataset_id, batch_id, annotator_id FROM annqa.unit_rows_store
+              WHERE dataset_id = ANY (ids)) r GROUP BY 1, 2
+    ), iou AS (
+        SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
+        FROM annqa.match_rows_store WHERE comparison = 'pair' AND status = 'matched' AND dataset_id = ANY (ids)
+        GROUP BY 1, 2, 3
+    )
+    SELECT ag.dataset_id, ag.batch_id, ag.class_id,
+           ag.fleiss_kappa::float8, ag.krippendorff_alpha::float8, ag.percent_agreement::float8,
+           iou.mean_iou::float8, k.items::bigint, k.units::bigint, r.raters::bigint
+    FROM ag
+    JOIN k ON k.dataset_id = ag.dataset_id AND k.batch_id IS NOT DISTINCT FROM ag.batch_id AND k.class_id = ag.class_id
+    JOIN raters r ON r.dataset_id = ag.dataset_id AND r.batch_id IS NOT DISTINCT FROM ag.batch_id
+    JOIN annqa.label_class c ON c.class_id = ag.class_id
+    LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
+                  AND iou.class_id = ag.class_id;
+
 
     UPDATE annqa.match_refresh r
        SET refreshed_at = clock_timestamp(), stale = false,
@@ -454,11 +603,12 @@ COMMENT ON COLUMN annqa.unit_rows.item_class_first IS 'the first row (by family,
 -- Category-specific agreement of class c: every unit of the batch is rated
 -- yes (the rater's object in the unit is a c) or no.  The statistics depend
 -- only on how many units have m ratings of which y are yes, so instead of
--- feeding the aggregates every unit row once per class, the view counts the
--- units per (class, m, y) in one GROUP BY over the stored rows (unit_raters =
--- m, class_raters = y, precomputed by refresh_matches) and evaluates the
+-- feeding the aggregates every unit row once per class, annqa.refresh_matches
+-- counts the units per (class, m, y) in one GROUP BY over the stored unit rows
+-- (unit_raters = m, class_raters = y, precomputed with them), evaluates the
 -- formulas of annqa.fleiss_kappa, annqa.krippendorff_alpha (nominal) and
--- annqa.percent_agreement (src/core/agree_stats.c) on those counts:
+-- annqa.percent_agreement (src/core/agree_stats.c) on those counts and stores
+-- them in annqa.agreement_store, which the view reads:
 --   pi_yes = (1/N) sum_u y/m, pi_no = (1/N) sum_u (m-y)/m over the N units;
 --   p_a = mean over the N2 units with m >= 2 of (y(y-1) + (m-y)(m-y-1)) / (m(m-1));
 --   kappa = (p_a - p_e) / (1 - p_e), p_e = pi_yes^2 + pi_no^2 (NULL when 1 - p_e < 1e-14);
@@ -468,79 +618,19 @@ COMMENT ON COLUMN annqa.unit_rows.item_class_first IS 'the first row (by family,
 -- Each sum over units is a count times a per-(m, y) term, as the C kernels'
 -- compensated sums of those identical terms give.
 CREATE VIEW annqa.agreement_by_class WITH (security_invoker = true) AS
-WITH g AS (   -- one pass over the stored unit rows
-    SELECT u.dataset_id, u.batch_id, u.class_id, u.unit_raters AS m, u.class_raters AS y,
-           count(*) AS n_rows, count(*) FILTER (WHERE u.unit_class_first) AS units,
-           count(*) FILTER (WHERE u.item_class_first) AS items
-    FROM annqa.unit_rows u
-    GROUP BY 1, 2, 3, 4, 5
-), bm AS (    -- per batch and m: units (each has m rows)
-    SELECT dataset_id, batch_id, m, (sum(n_rows) / m)::bigint AS units FROM g GROUP BY 1, 2, 3
-), cm AS (    -- per batch, class and m, over the units where some rater drew the class
-    SELECT dataset_id, batch_id, class_id, m, sum(units * y) AS ym, sum(units) AS km,
-           sum(CASE WHEN m >= 2 THEN units * ((y * (y - 1) + (m - y) * (m - y - 1))::float8 / (m::float8 * (m - 1)::float8)) END) AS pa_m,
-           sum(CASE WHEN m >= 2 THEN units * ((2 * y * (m - y))::float8 / (m - 1)::float8) END) AS do_m
-    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3, 4
-), k AS (
-    SELECT dataset_id, batch_id, class_id, sum(units) AS units, sum(items) AS items
-    FROM g WHERE class_id IS NOT NULL GROUP BY 1, 2, 3
-), s AS (     -- the sufficient statistics of each class's yes/no rating over every unit of the batch
-    SELECT k.dataset_id, k.batch_id, k.class_id,
-           sum(bm.units) AS n_units,
-           sum(bm.units) FILTER (WHERE bm.m >= 2) AS n2,
-           sum(bm.units * bm.m) FILTER (WHERE bm.m >= 2) AS r2,
-           sum(coalesce(cm.ym, 0)) FILTER (WHERE bm.m >= 2) AS y2,
-           sum(coalesce(cm.ym, 0)::float8 * (1.0::float8 / bm.m)) AS sum_yes,
-           sum((bm.units * bm.m - coalesce(cm.ym, 0))::float8 * (1.0::float8 / bm.m)) AS sum_no,
-           sum(coalesce(cm.pa_m, 0) + (bm.units - coalesce(cm.km, 0))) FILTER (WHERE bm.m >= 2) AS pa_sum,
-           sum(coalesce(cm.do_m, 0)) FILTER (WHERE bm.m >= 2) AS do_sum
-    FROM k
-    JOIN bm ON bm.dataset_id = k.dataset_id AND bm.batch_id IS NOT DISTINCT FROM k.batch_id
-    LEFT JOIN cm ON cm.dataset_id = k.dataset_id AND cm.batch_id IS NOT DISTINCT FROM k.batch_id
-                AND cm.class_id = k.class_id AND cm.m = bm.m
-    GROUP BY 1, 2, 3
-), st AS (
-    SELECT s.*, s.pa_sum / s.n2 AS p_a,
-           (s.sum_yes / s.n_units) * (s.sum_yes / s.n_units) + (s.sum_no / s.n_units) * (s.sum_no / s.n_units) AS p_e,
-           (s.r2::float8 * s.r2 - (s.y2::float8 * s.y2 + (s.r2 - s.y2)::float8 * (s.r2 - s.y2)))
-               / (s.r2::float8 * (s.r2 - 1)) AS d_e
-    FROM s
-), ag AS (
-    SELECT st.dataset_id, st.batch_id, st.class_id,
-           CASE WHEN st.n2 > 0 AND 1.0::float8 - st.p_e >= 1e-14::float8
-                THEN (st.p_a - st.p_e) / (1.0::float8 - st.p_e) END AS fleiss_kappa,
-           CASE WHEN st.n2 > 0 AND st.d_e > 0 THEN 1 - (st.do_sum / st.r2) / st.d_e END AS krippendorff_alpha,
-           CASE WHEN st.n2 > 0 THEN st.p_a END AS percent_agreement
-    FROM st
-), raters AS (
-    SELECT dataset_id, batch_id, count(*) AS raters
-    FROM (SELECT DISTINCT dataset_id, batch_id, annotator_id FROM annqa.unit_rows) r GROUP BY 1, 2
-), iou AS (
-    SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
-    FROM annqa.match_rows WHERE comparison = 'pair' AND status = 'matched'
-    GROUP BY 1, 2, 3
-)
-SELECT ag.dataset_id, ag.batch_id, b.name AS batch, ag.class_id, c.name AS class, c.risk,
-       ag.fleiss_kappa::float8, ag.krippendorff_alpha::float8, ag.percent_agreement::float8,
-       iou.mean_iou::float8, k.items::bigint, k.units::bigint, r.raters::bigint
-FROM ag
-JOIN k ON k.dataset_id = ag.dataset_id AND k.batch_id IS NOT DISTINCT FROM ag.batch_id AND k.class_id = ag.class_id
-JOIN raters r ON r.dataset_id = ag.dataset_id AND r.batch_id IS NOT DISTINCT FROM ag.batch_id
-JOIN annqa.label_class c ON c.class_id = ag.class_id
-LEFT JOIN annqa.batch b ON b.batch_id = ag.batch_id
-LEFT JOIN iou ON iou.dataset_id = ag.dataset_id AND iou.batch_id IS NOT DISTINCT FROM ag.batch_id
-              AND iou.class_id = ag.class_id;
+SELECT s.dataset_id, s.batch_id, b.name AS batch, s.class_id, c.name AS class, c.risk,
+       s.fleiss_kappa, s.krippendorff_alpha, s.percent_agreement, s.mean_iou, s.items, s.units, s.raters
+FROM annqa.agreement_store s
+JOIN annqa.label_class c ON c.class_id = s.class_id
+LEFT JOIN annqa.batch b ON b.batch_id = s.batch_id
+WHERE s.class_id IS NOT NULL AND annqa.warn_if_stale('match_rows');
 COMMENT ON VIEW annqa.agreement_by_class IS 'object-level agreement among the raters per dataset, batch and class (category-specific): over every object unit of the batch, each rater says yes (an object of this class in the unit) or no; Fleiss kappa, Krippendorff alpha (nominal) and pairwise percent agreement of that yes/no rating; items and units where some rater drew the class; mean IoU of same-class matched pairs of raters; where the guideline is weak';
 
 CREATE VIEW annqa.agreement_by_batch WITH (security_invoker = true) AS
-SELECT u.dataset_id, u.batch_id,
-       annqa.fleiss_kappa(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8 AS fleiss_kappa,
-       annqa.krippendorff_alpha(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'), 'nominal')::float8 AS krippendorff_alpha,
-       annqa.percent_agreement(u.unit_key, u.annotator_id, coalesce(u.label, '<none>'))::float8 AS percent_agreement,
-       count(DISTINCT u.item_id)::bigint AS items, count(DISTINCT u.unit_key)::bigint AS units,
-       count(DISTINCT u.annotator_id)::bigint AS raters
-FROM annqa.unit_rows u
-GROUP BY u.dataset_id, u.batch_id;
+SELECT s.dataset_id, s.batch_id, s.fleiss_kappa, s.krippendorff_alpha, s.percent_agreement,
+       s.items, s.units, s.raters
+FROM annqa.agreement_store s
+WHERE s.class_id IS NULL AND annqa.warn_if_stale('match_rows');
 COMMENT ON VIEW annqa.agreement_by_batch IS 'object-level agreement among the raters of each batch over all its object units (a missing object is the category <none>): the release gate''s agreement score is fleiss_kappa';
 
 CREATE VIEW annqa.agreement_matrix WITH (security_invoker = true) AS
@@ -677,28 +767,26 @@ WINDOW w AS (PARTITION BY g.dataset_id, g.batch_id, g.class_id, g.annotator_id);
 COMMENT ON VIEW annqa.rework IS 'the rework log rolled up by dataset, batch, class, annotator and reason (none: accepted); rework_rate = reviews with this reason that were not accepted / all reviews of the same batch, class and annotator (class and annotator NULL for an item-level review)';
 
 CREATE VIEW annqa.coverage WITH (security_invoker = true) AS
-WITH j AS (   -- one hashed pass over the non-gold annotations: objects per item and class, and the
-              -- raters of each class, per batch and tag list
-    SELECT i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id, an.annotator_id, count(*) AS n,
-           GROUPING(i.item_id) = 1 AS by_rater
-    FROM annqa.annotation an
-    JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
-    JOIN annqa.item i ON i.item_id = an.item_id
-    GROUP BY GROUPING SETS ((i.dataset_id, i.batch_id, i.tags, i.item_id, an.class_id),
-                            (i.dataset_id, i.batch_id, i.tags, an.class_id, an.annotator_id))
+WITH j AS MATERIALIZED (   -- the stored non-gold objects per item and class, with the item's tags
+    SELECT s.dataset_id, s.batch_id, i.tags, s.item_id, s.class_id, s.objects AS n, s.raters
+    FROM annqa.item_class_store s JOIN annqa.item i ON i.item_id = s.item_id
+    WHERE annqa.warn_if_stale('match_rows')
 ), tg AS (    -- the tags of each tag list, '' (every item) included, with their multiplicity
     SELECT x.tags, t.tag, count(*) AS mult
     FROM (SELECT DISTINCT tags FROM annqa.item) x CROSS JOIN LATERAL unnest(x.tags || ''::text) AS t(tag)
     GROUP BY 1, 2
+), rl AS (    -- the raters of each batch, tag list and class
+    SELECT DISTINCT j.dataset_id, j.batch_id, j.tags, j.class_id, r.annotator_id
+    FROM j CROSS JOIN LATERAL unnest(j.raters) AS r(annotator_id)
 ), rt AS (    -- the raters of each batch, tag and class (class NULL: objects without a class)
-    SELECT DISTINCT j.dataset_id, j.batch_id, tg.tag, j.class_id, j.annotator_id
-    FROM j JOIN tg ON tg.tags = j.tags WHERE j.by_rater
+    SELECT DISTINCT rl.dataset_id, rl.batch_id, tg.tag, rl.class_id, rl.annotator_id
+    FROM rl JOIN tg ON tg.tags = rl.tags
 ), agg AS (   -- per class: items with an object of the class; objects / raters who drew it
     SELECT x.dataset_id, x.batch_id, x.tag, x.class_id, false AS any_class, x.items,
            x.n::float8 / greatest(coalesce(r.raters, 0), 1) AS objects
     FROM (SELECT j.dataset_id, j.batch_id, tg.tag, j.class_id, count(*) AS items, sum(j.n * tg.mult) AS n
           FROM j JOIN tg ON tg.tags = j.tags
-          WHERE NOT j.by_rater AND j.class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
+          WHERE j.class_id IS NOT NULL GROUP BY 1, 2, 3, 4) x
     LEFT JOIN (SELECT dataset_id, batch_id, tag, class_id, count(*) AS raters FROM rt GROUP BY 1, 2, 3, 4) r
            ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
           AND r.class_id = x.class_id
@@ -709,7 +797,7 @@ WITH j AS (   -- one hashed pass over the non-gold annotations: objects per item
           FROM (SELECT dataset_id, batch_id, tags, count(*) AS items FROM annqa.item GROUP BY 1, 2, 3) i
           JOIN tg ON tg.tags = i.tags GROUP BY 1, 2, 3) x
     LEFT JOIN (SELECT j.dataset_id, j.batch_id, tg.tag, sum(j.n * tg.mult) AS n
-               FROM j JOIN tg ON tg.tags = j.tags WHERE NOT j.by_rater GROUP BY 1, 2, 3) o
+               FROM j JOIN tg ON tg.tags = j.tags GROUP BY 1, 2, 3) o
            ON o.dataset_id = x.dataset_id AND o.batch_id IS NOT DISTINCT FROM x.batch_id AND o.tag = x.tag
     LEFT JOIN (SELECT dataset_id, batch_id, tag, count(DISTINCT annotator_id) AS raters FROM rt GROUP BY 1, 2, 3) r
            ON r.dataset_id = x.dataset_id AND r.batch_id IS NOT DISTINCT FROM x.batch_id AND r.tag = x.tag
@@ -744,17 +832,17 @@ WHERE s.pair_rows > 0 AND annqa.warn_if_stale('match_rows');
 COMMENT ON VIEW annqa.item_agreement IS 'agreement among the raters of each item: CVAT accuracy over all pair match rows (matched / all objects), mean IoU of matched pairs, number of unmatched or mismatched objects (stored per item by annqa.refresh_matches; WARNING when stale)';
 
 CREATE VIEW annqa.review_queue WITH (security_invoker = true) AS
-WITH oi AS (   -- the non-gold objects per item and class (one hash aggregate on integer keys)
-    SELECT an.item_id, an.class_id,
-           bool_or(c.risk = 'safety_critical') AS safety,
-           bool_or(c.risk = 'hard') AS hard,
-           bool_or(an.box IS NOT NULL AND c.small_object_area IS NOT NULL AND area(an.box) < c.small_object_area) AS small,
-           bool_or(an.occluded) AS occluded,
-           count(*) AS n
-    FROM annqa.annotation an
-    JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
-    LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
-    GROUP BY an.item_id, an.class_id
+WITH oi AS (   -- the non-gold objects per item and class (stored by annqa.refresh_matches); class risk
+               -- and small-object area live
+    SELECT s.item_id, s.class_id,
+           c.risk = 'safety_critical' AS safety,
+           c.risk = 'hard' AS hard,
+           coalesce(s.min_box_area < c.small_object_area, false) AS small,
+           s.occluded,
+           s.objects AS n
+    FROM annqa.item_class_store s
+    LEFT JOIN annqa.label_class c ON c.class_id = s.class_id
+    WHERE annqa.warn_if_stale('match_rows')
 ), share AS (
     SELECT i.dataset_id, o.class_id, sum(o.n)::bigint::float8 / sum(sum(o.n)) OVER (PARTITION BY i.dataset_id) AS share
     FROM oi o JOIN annqa.item i USING (item_id) WHERE o.class_id IS NOT NULL GROUP BY 1, 2
@@ -777,7 +865,7 @@ WITH oi AS (   -- the non-gold objects per item and class (one hash aggregate on
            EXISTS (SELECT 1 FROM annqa.review r WHERE r.item_id = pi.item_id) AS reviewed
     FROM per_item pi
     JOIN annqa.policy p USING (dataset_id)
-    LEFT JOIN (SELECT * FROM annqa.item_rows_store WHERE annqa.warn_if_stale('match_rows')) st ON st.item_id = pi.item_id
+    LEFT JOIN annqa.item_rows_store st ON st.item_id = pi.item_id   -- (oi warned when stale)
 ), scored AS (
     SELECT f.*,
            (3 * coalesce(safety, false)::int + 2 * coalesce(hard, false)::int + coalesce(small, false)::int

@@ -119,42 +119,43 @@ END
 $fn$;
 COMMENT ON FUNCTION annqa.io_coco_check_exported(annqa.annotation, float8, float8, boolean) IS 'annqa.coco_export_problems helper: the validate_coco problems of one annotation as the exporter writes it (used for polygon-list segmentations); "export fails: ..." when the exporter would raise an error on it';
 
-CREATE FUNCTION annqa.coco_export_problems(dataset_id bigint)
-RETURNS TABLE (path text, problem text)
+CREATE FUNCTION annqa.coco_export_scan(dataset_id bigint)
+RETURNS TABLE (path text, problem text, kind text, item_id bigint)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, annqa, pg_temp
 AS $fn$
-WITH imgs AS (   -- the images export_coco(dataset) writes
+WITH imgs AS NOT MATERIALIZED (   -- the images export_coco(dataset) writes
     SELECT i.item_id, i.width, i.height,
            -- validate_coco links an annotation to an image only when its id, width and height are integers
            CASE WHEN i.height IS NOT NULL AND abs(i.item_id) < 9000000000000000 THEN i.width::float8 END AS w,
            i.height::float8 AS h
-    FROM annqa.item i WHERE i.dataset_id = coco_export_problems.dataset_id AND i.width IS NOT NULL
+    FROM annqa.item i WHERE i.dataset_id = coco_export_scan.dataset_id AND i.width IS NOT NULL
 ), cats AS (
-    SELECT c.class_id, c.name FROM annqa.label_class c WHERE c.dataset_id = coco_export_problems.dataset_id
+    SELECT c.class_id, c.name FROM annqa.label_class c WHERE c.dataset_id = coco_export_scan.dataset_id
 ), exported AS (   -- the annotations it writes: gold, of an exported kind, with a class
-    SELECT n.annotation_id AS id, n.item_id, n.class_id, n.kind, n.box, n.mask, n.area AS stored_area,
-           n.polygon, n.rbox, i.w, i.h, (c.class_id IS NOT NULL) AS has_cat,
+    -- (narrow rows: the geometry of the few rows checked in detail is read again by id)
+    SELECT n.annotation_id AS id, n.item_id, n.class_id, n.kind, i.w, i.h, (c.class_id IS NOT NULL) AS has_cat,
            -- certainly valid: a plain box (no mask, polygon, rotated box or stored area) with a
            -- non-zero id, in an image and category of the file, inside the image (NaN fails the
            -- comparisons); x + w of its COCO bbox then stays within 1e-6 of the corner
            coalesce(n.kind IN ('box', 'keypoints') AND n.mask IS NULL AND n.polygon IS NULL AND n.rbox IS NULL
             AND n.area IS NULL AND n.annotation_id <> 0 AND abs(n.annotation_id) < 9000000000000000
             AND i.w IS NOT NULL AND c.class_id IS NOT NULL
-            AND (n.box[1])[0] >= 0 AND (n.box[1])[1] >= 0
-            AND (n.box[1])[0] <= (n.box[0])[0] AND (n.box[1])[1] <= (n.box[0])[1]
-            AND (n.box[0])[0] <= i.w AND (n.box[0])[1] <= i.h AND i.w < 1e9 AND i.h < 1e9, false) AS certainly_valid
+            AND annqa.io_box_within(n.box, i.w, i.h) AND i.w < 1e9 AND i.h < 1e9, false) AS certainly_valid
     FROM annqa.annotation n
     JOIN imgs i USING (item_id)
     JOIN annqa.annotator a USING (annotator_id)
     LEFT JOIN cats c ON c.class_id = n.class_id
     WHERE n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints') AND n.class_id IS NOT NULL AND a.kind = 'gold'
 ), anns AS (   -- the others, checked in detail
-    SELECT x.*,
-           CASE WHEN x.mask IS NOT NULL THEN 'rle'
-                WHEN (x.polygon IS NOT NULL AND annqa.io_is_areal(x.polygon)) OR x.rbox IS NOT NULL THEN 'polygons'
+    SELECT x.id, x.item_id, x.class_id, x.kind, n.box, n.mask, n.area AS stored_area, n.polygon, n.rbox,
+           x.w, x.h, x.has_cat, x.certainly_valid,
+           CASE WHEN n.mask IS NOT NULL THEN 'rle'
+                WHEN (n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon)) OR n.rbox IS NOT NULL THEN 'polygons'
                 ELSE 'none' END AS seg
-    FROM exported x WHERE NOT x.certainly_valid
+    FROM exported x
+    CROSS JOIN LATERAL (SELECT n.* FROM annqa.annotation n WHERE n.annotation_id = x.id OFFSET 0) n   -- by id, row by row
+    WHERE NOT x.certainly_valid
 ), ar AS (
     SELECT y.*,
            -- area as written
@@ -225,7 +226,8 @@ WITH imgs AS (   -- the images export_coco(dataset) writes
 ), cat_pos AS (
     SELECT c.*, row_number() OVER (ORDER BY c.class_id) - 1 AS k FROM cats c
 )
-SELECT r.path, r.problem FROM (
+SELECT CASE WHEN r.part < 4 THEN r.path END, CASE WHEN r.part < 4 THEN r.problem END,
+       CASE WHEN r.part = 4 THEN r.path END, CASE WHEN r.part = 4 THEN r.problem::bigint END FROM (
     SELECT 1 AS part, i.k AS k, 0 AS ord, format('images[%s]', i.k) AS path,
            CASE WHEN abs(i.item_id) >= 9000000000000000 THEN 'id is missing or not an integer'
                 WHEN i.item_id = 0 THEN 'id is 0'
@@ -239,9 +241,21 @@ SELECT r.path, r.problem FROM (
     UNION ALL
     SELECT 3, q.k, a.ord, format('annotations[%s]', q.k), a.problem
     FROM ann_problems a JOIN pos q USING (id)
+    UNION ALL   -- the item of the first exported annotation of each kind (problem NULL)
+    SELECT 4, 0, 0, x.kind, x.item_id::text
+    FROM exported x WHERE x.id IN (SELECT min(e.id) FROM exported e GROUP BY e.kind)
 ) r
-WHERE r.problem IS NOT NULL
-ORDER BY r.part, r.k, r.ord;
+WHERE r.problem IS NOT NULL OR r.part = 4
+ORDER BY r.part, r.k, r.ord, r.path;
+$fn$;
+COMMENT ON FUNCTION annqa.coco_export_scan(bigint) IS 'the pass behind annqa.coco_export_problems: its rows (kind and item_id NULL), then for each kind of exported annotation the item of the first one (path and problem NULL), which the release gate adds to the sample it exports for real';
+
+CREATE FUNCTION annqa.coco_export_problems(dataset_id bigint)
+RETURNS TABLE (path text, problem text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+SELECT s.path, s.problem FROM annqa.coco_export_scan(coco_export_problems.dataset_id) s WHERE s.path IS NOT NULL;
 $fn$;
 COMMENT ON FUNCTION annqa.coco_export_problems(bigint) IS 'the problems annqa.validate_coco(annqa.export_coco(dataset)) would report, found relationally without building the export: the images, categories and gold annotations the exporter writes, checked with the validator''s rules (ids, image and category exist, bbox inside the image, area present and consistent with the bbox and the RLE, RLE size = image size; polygon lists through the validator''s own per-annotation check); rows the exporter cannot write are reported as "export fails: ..."; same paths and problem texts as validate_coco';
 
@@ -263,6 +277,7 @@ DECLARE
     k2 bigint;
     d2 text;
     sample bigint[];
+    kinds bigint[];
 BEGIN
     SELECT * INTO b FROM annqa.batch x WHERE x.batch_id = release_checks.batch_id;
     IF NOT FOUND THEN
@@ -286,26 +301,23 @@ BEGIN
              ELSE format('%s (rater, gold item) pairs with accuracy >= %s', k, p.gold_pass_accuracy) END;
 
     -- 3. missing-label rate: gold objects no rater's object matched or mismatched
-    SELECT count(*) FILTER (WHERE m.status = 'missing')::float8
-               / nullif(count(*) FILTER (WHERE m.status IN ('matched', 'mismatching_label', 'missing')), 0),
-           count(*) FILTER (WHERE m.status IN ('matched', 'mismatching_label', 'missing'))
+    -- (counted per item when the match rows are stored: annqa.item_rows_store)
+    SELECT sum(s.gold_missing)::float8 / nullif(sum(s.gold_objects), 0), coalesce(sum(s.gold_objects), 0)
       INTO v, k
-    FROM annqa.match_rows m WHERE m.comparison = 'gold' AND m.batch_id = b.batch_id;
+    FROM annqa.item_rows_store s WHERE s.batch_id = b.batch_id AND annqa.warn_if_stale('match_rows');
     RETURN QUERY SELECT 'missing_label_rate', v, p.max_missing_rate, coalesce(v <= p.max_missing_rate, false),
         CASE WHEN k = 0 THEN 'no gold objects to compare against'
              ELSE format('missing gold objects / %s gold objects (over every rater)', k) END;
 
     -- 4. class balance: every class present, each within its expected share
+    -- (the non-gold annotations per item and class are stored with the match rows: annqa.item_class_store)
     WITH n AS (
-        SELECT c.name, c.expected_share_min AS lo, c.expected_share_max AS hi,
-               count(an.annotation_id) AS n
+        SELECT c.name, c.expected_share_min AS lo, c.expected_share_max AS hi, coalesce(x.n, 0) AS n
         FROM annqa.label_class c
-        LEFT JOIN (annqa.annotation an
-                   JOIN annqa.item i ON i.item_id = an.item_id AND i.batch_id = b.batch_id
-                   JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold')
-               ON an.class_id = c.class_id
+        LEFT JOIN (SELECT s.class_id, sum(s.objects) AS n FROM annqa.item_class_store s
+                   WHERE s.batch_id = b.batch_id AND annqa.warn_if_stale('match_rows') GROUP BY 1) x
+               ON x.class_id = c.class_id
         WHERE c.dataset_id = b.dataset_id
-        GROUP BY c.class_id, c.name, c.expected_share_min, c.expected_share_max
     ), s AS (
         SELECT n.*, n.n::float8 / nullif(sum(n.n) OVER (), 0) AS share FROM n
     )
@@ -324,9 +336,10 @@ BEGIN
     -- annqa.validate_coco on the export (same exporter code) of a bounded sample of items:
     -- the audit sample of the batch (or the items the draw would pick, in a preview) and,
     -- for each kind of exported annotation, the item of its first annotation
-    SELECT count(*), string_agg(x.path || ': ' || x.problem, '; ')
-      INTO k, d
-    FROM annqa.coco_export_problems(b.dataset_id) x;
+    SELECT count(*) FILTER (WHERE x.path IS NOT NULL), string_agg(x.path || ': ' || x.problem, '; '),
+           array_agg(x.item_id) FILTER (WHERE x.path IS NULL)
+      INTO k, d, kinds
+    FROM annqa.coco_export_scan(b.dataset_id) x;
     WITH audit AS (
         SELECT s.item_id FROM annqa.audit_sample s WHERE s.batch_id = b.batch_id
     ), planned AS (
@@ -334,14 +347,8 @@ BEGIN
         WHERE i.batch_id = b.batch_id AND NOT EXISTS (SELECT 1 FROM audit)
         ORDER BY md5(coalesce((p.parameters ->> 'audit_seed')::bigint, b.batch_id)::text || ':' || i.item_id::text), i.item_id
         LIMIT p.audit_sample_size
-    ), per_kind AS (   -- a hash aggregate: no sort of the exported rows
-        SELECT n1.item_id FROM annqa.annotation n1
-        WHERE n1.annotation_id IN (
-            SELECT min(n.annotation_id)
-            FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
-            WHERE i.dataset_id = b.dataset_id AND i.width IS NOT NULL AND a.kind = 'gold' AND n.class_id IS NOT NULL
-              AND n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints')
-            GROUP BY n.kind)
+    ), per_kind AS (   -- found by the same pass (annqa.coco_export_scan)
+        SELECT unnest(coalesce(kinds, '{}')) AS item_id
     )
     SELECT array_agg(DISTINCT x.item_id ORDER BY x.item_id) INTO sample
     FROM (SELECT * FROM audit UNION ALL SELECT * FROM planned UNION ALL SELECT * FROM per_kind) x;

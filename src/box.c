@@ -490,3 +490,22 @@ annqa_oks(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(annqa_check_result(result, fn));
 }
+
+/*
+ * annqa.io_box_within(b box, w float8, h float8): the export check's fast path,
+ * exactly low.x >= 0, low.y >= 0, low.x <= high.x, low.y <= high.y, high.x <= w
+ * and high.y <= h with SQL's float8 comparison semantics (NaN equals NaN and
+ * sorts above every number), as the same comparisons written in SQL give.
+ */
+PG_FUNCTION_INFO_V1(annqa_io_box_within);
+Datum
+annqa_io_box_within(PG_FUNCTION_ARGS)
+{
+	BOX		   *b = PG_GETARG_BOX_P(0);
+	float8		w = PG_GETARG_FLOAT8(1),
+				h = PG_GETARG_FLOAT8(2);
+
+	PG_RETURN_BOOL(float8_ge(b->low.x, 0.0) && float8_ge(b->low.y, 0.0) &&
+				   float8_le(b->low.x, b->high.x) && float8_le(b->low.y, b->high.y) &&
+				   float8_le(b->high.x, w) && float8_le(b->high.y, h));
+}

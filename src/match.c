@@ -1901,3 +1901,71 @@ annqa_consensus_tags(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/* ---------------------------------------------------------------- annqa.overlap_count */
+
+typedef struct OvBox
+{
+	double		lx, ly, hx, hy;
+} OvBox;
+
+static int
+ovbox_cmp(const void *a, const void *b)
+{
+	double		x = ((const OvBox *) a)->lx,
+				y = ((const OvBox *) b)->lx;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Number of pairs i < j of the boxes that overlap with the semantics of the
+ * box && operator (closed boxes, PostgreSQL's EPSILON fuzz: touching edges
+ * overlap).  A sweep over the boxes sorted by their left edge: O(n log n + k)
+ * for k candidate pairs, interruptible.
+ */
+PG_FUNCTION_INFO_V1(annqa_overlap_count);
+Datum
+annqa_overlap_count(PG_FUNCTION_ARGS)
+{
+	const char *fn = "annqa.overlap_count";
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	int			n = annqa_match_array_1d_count(arr, fn, "boxes");
+	const BOX  *b = (const BOX *) ARR_DATA_PTR(arr);
+	OvBox	   *v;
+	int64		count = 0;
+	uint32		steps = 0;
+	int			i,
+				j;
+
+	if (ARR_ELEMTYPE(arr) != BOXOID)
+		elog(ERROR, "%s: expected box[]", fn);
+	if (n < 2)
+		PG_RETURN_INT64(0);
+	v = palloc(sizeof(OvBox) * n);
+	for (i = 0; i < n; i++)
+	{
+		annqa_box_check(&b[i], fn);
+		/* box_in and every box constructor keep high >= low */
+		v[i].lx = Min(b[i].low.x, b[i].high.x);
+		v[i].hx = Max(b[i].low.x, b[i].high.x);
+		v[i].ly = Min(b[i].low.y, b[i].high.y);
+		v[i].hy = Max(b[i].low.y, b[i].high.y);
+	}
+	qsort(v, n, sizeof(OvBox), ovbox_cmp);
+	for (i = 0; i < n; i++)
+	{
+		for (j = i + 1; j < n; j++)
+		{
+			/* left edges ascend: once one starts right of box i, all later do */
+			if (!FPle(v[j].lx, v[i].hx))
+				break;
+			if (FPle(v[i].ly, v[j].hy) && FPle(v[j].ly, v[i].hy))
+				count++;
+			if ((++steps & 0xFFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	pfree(v);
+	PG_RETURN_INT64(count);
+}

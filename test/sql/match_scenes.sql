@@ -185,3 +185,31 @@ FROM annqa.oks_matrix('{{0,0,2,10,0,2},{100,100,2,110,100,2}}'::float8[],
 SELECT * FROM annqa.match('{cat,dog}'::text[], '{dog,bird}'::text[]);
 -- one gold tag, nothing in test: missing
 SELECT status FROM annqa.match('{cat}'::text[], '{}'::text[]);
+
+-- ---------------------------------------------------------------- crowding: annqa.overlap_count
+-- Pairs of boxes that overlap as && says (closed boxes; PostgreSQL's 1e-6 fuzz).
+-- A (0,0)-(1,1), B (1,1)-(2,2), C (3,0)-(4,1), D (0.5,0.5)-(3.5,0.6),
+-- E (1.0000005,0)-(2,0.5):
+--   A-B touch at the corner (1,1): yes;  A-D: x 0.5-1, y 0.5-0.6: yes;
+--   C-D: x 3-3.5, y 0.5-0.6: yes;  B-D: D's y <= 0.6 < 1: no;  A-C, B-C: no;
+--   A-E: E starts 5e-7 right of A's edge, within the fuzz: yes;  D-E touch at y 0.5: yes;
+--   B-E: E's y <= 0.5 < 1: no;  C-E: x 1-2 against 3-4: no.
+-- So A..D: 3 pairs, A..E: 5, and the && self-join agrees.
+WITH b(k, g) AS (VALUES (1, box '((0,0),(1,1))'), (2, box '((1,1),(2,2))'), (3, box '((3,0),(4,1))'),
+                        (4, box '((0.5,0.5),(3.5,0.6))'), (5, box '((1.0000005,0),(2,0.5))'))
+SELECT annqa.overlap_count((SELECT array_agg(g ORDER BY k) FROM b WHERE k <= 4)) AS a_to_d,
+       annqa.overlap_count((SELECT array_agg(g ORDER BY k) FROM b)) AS a_to_e,
+       (SELECT count(*) FROM b x JOIN b y ON x.k < y.k AND x.g && y.g) AS self_join,
+       annqa.overlap_count('{}') AS empty, annqa.overlap_count(ARRAY[box '((0,0),(1,1))']) AS one,
+       annqa.overlap_count(array_fill(box '((0,0),(1,1))', ARRAY[4])) AS four_equal;   -- 4 choose 2 = 6
+-- bad input: a NULL element (22004), a non-finite corner (22003), two dimensions (22023)
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.err($$SELECT annqa.overlap_count(ARRAY[box '((0,0),(1,1))', NULL])$$);
+SELECT pg_temp.err($$SELECT annqa.overlap_count(ARRAY[box '((0,0),(1,1))', box '((0,0),(NaN,1))'])$$);
+SELECT pg_temp.err($$SELECT annqa.overlap_count(ARRAY[[box '((0,0),(1,1))'], [box '((0,0),(1,1))']])$$);

@@ -120,6 +120,33 @@ UPDATE annqa.item SET height = 100 WHERE uri = 'ex/4';
 SELECT (SELECT count(*) FROM annqa.validate_coco(annqa.export_coco('ex'))) AS validate_coco,
        (SELECT count(*) FROM annqa.dataset ds, annqa.coco_export_problems(ds.dataset_id) WHERE ds.name = 'ex') AS relational;
 
+-- the same pass names, for each exported kind, the item of its first gold annotation
+-- (the gate exports those items for real with the audit sample): as a direct query says
+SELECT s.kind, s.item_id = f.item_id AS same_item
+FROM annqa.dataset ds
+CROSS JOIN LATERAL annqa.coco_export_scan(ds.dataset_id) s
+JOIN (SELECT DISTINCT ON (n.kind) n.kind, n.item_id
+      FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
+      JOIN annqa.dataset d2 ON d2.dataset_id = i.dataset_id
+      WHERE d2.name = 'ex' AND a.kind = 'gold' AND n.class_id IS NOT NULL AND i.width IS NOT NULL
+        AND n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints')
+      ORDER BY n.kind, n.annotation_id) f ON f.kind = s.kind
+WHERE ds.name = 'ex' AND s.path IS NULL
+ORDER BY 1;
+
+-- the check's fast path, annqa.io_box_within(b, w, h), is exactly the comparisons
+-- low >= 0, low <= high, high <= (w, h) with SQL's float8 semantics (NaN above every
+-- number).  Expected, by hand: t (on the edges), f (w short by 0.001), f (low.x < 0),
+-- f ('((NaN,0),(1,1))' reads as high (NaN,1), low (1,0): NaN <= 10 is false),
+-- t (the same with w NaN: NaN <= NaN), t (infinite image).
+SELECT annqa.io_box_within(b, w, h) AS fast,
+       (b[1])[0] >= 0 AND (b[1])[1] >= 0 AND (b[1])[0] <= (b[0])[0] AND (b[1])[1] <= (b[0])[1]
+       AND (b[0])[0] <= w AND (b[0])[1] <= h AS by_sql
+FROM (VALUES (1, box '((0,0),(10,10))', 10::float8, 10::float8), (2, box '((0,0),(10,10))', 9.999, 10),
+             (3, box '((-0.001,0),(1,1))', 10, 10), (4, box '((NaN,0),(1,1))', 10, 10),
+             (5, box '((NaN,0),(1,1))', 'NaN', 10), (6, box '((0,0),(1,1))', 'Infinity', 'Infinity')) v(k, b, w, h)
+ORDER BY k;
+
 -- a row the exporter cannot write at all: export_coco raises, the relational
 -- check reports it instead of aborting the gate
 SELECT pg_temp.add('infinite box', 'ex/2', 'g', 'car', 'box', box '((0,0),(Infinity,10))');

@@ -76,6 +76,10 @@ SELECT annqa.refresh_matches();   -- nothing stale: 0
 UPDATE annqa.annotation SET occluded = occluded WHERE false;
 SELECT count(*) FILTER (WHERE stale) AS stale, count(*) AS datasets FROM annqa.match_status;
 SELECT count(*) FROM annqa.match_rows;
+-- the views over the other stored summaries warn too (coverage, agreement, review queue)
+SELECT count(*) FROM annqa.coverage WHERE class IS NULL AND tag IS NULL;
+SELECT count(*) FROM annqa.agreement_by_batch;
+SELECT count(*) FROM annqa.review_queue;
 SELECT annqa.refresh_matches('pass');
 SELECT dataset, stale FROM annqa.match_status ORDER BY dataset_id;
 SELECT annqa.refresh_matches('pass', force => true);   -- forced although fresh: 1
