@@ -191,6 +191,8 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     ids bigint[];
+    n_match bigint;
+    n_unit bigint;
 BEGIN
     IF dataset IS NOT NULL AND NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.name = refresh_matches.dataset) THEN
         RAISE EXCEPTION 'annqa.refresh_matches: dataset "%" not found', dataset
@@ -325,6 +327,7 @@ BEGIN
         UNION ALL
         SELECT * FROM annqa.match(p.g_lab, p.t_lab, pol.iou_threshold)
         WHERE p.family = 'tag') x;
+    GET DIAGNOSTICS n_match = ROW_COUNT;
 
     INSERT INTO annqa.unit_rows_store
     WITH it AS MATERIALIZED (
@@ -340,11 +343,11 @@ BEGIN
                array_agg(s.box) FILTER (WHERE s.family = 'box') AS boxes,
                array_agg(s.rbox) FILTER (WHERE s.family = 'rbox') AS rboxes,
                array_agg(s.mask) FILTER (WHERE s.family = 'mask') AS masks
-        FROM (SELECT o.item_id, o.family, a.name, u.*
+        FROM (SELECT o.item_id, o.family, a.name,   -- set-returning functions in lockstep (NULL arrays pad)
+                     unnest(o.a_ids) AS id, unnest(o.a_cls) AS cls, unnest(o.a_lab) AS label,
+                     unnest(o.a_box) AS box, unnest(o.a_rbox) AS rbox, unnest(o.a_mask) AS mask
               FROM pg_temp.annqa_refresh_obj o
               JOIN annqa.annotator a USING (annotator_id)
-              CROSS JOIN LATERAL unnest(o.a_ids, o.a_cls, o.a_lab, o.a_box, o.a_rbox, o.a_mask)
-                                 AS u(id, cls, label, box, rbox, mask)
               WHERE NOT o.whole AND NOT o.is_gold AND o.family IN ('box', 'rbox', 'mask')
               ORDER BY 1, 2, 3, 4) s
         GROUP BY s.item_id, s.family
@@ -377,6 +380,7 @@ BEGIN
                  a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
                  u.label
           FROM u JOIN annqa.annotator a ON a.name = u.annotator) x;
+    GET DIAGNOSTICS n_unit = ROW_COUNT;
 
     -- per-item summaries of the match rows just stored (the expressions of the views they serve),
     -- and the crowding of the item: the most overlapping box pairs one rater drew on it
@@ -508,8 +512,11 @@ BEGIN
 
     UPDATE annqa.match_refresh r
        SET refreshed_at = clock_timestamp(), stale = false,
-           match_rows = (SELECT count(*) FROM annqa.match_rows_store s WHERE s.dataset_id = r.dataset_id),
-           unit_rows = (SELECT count(*) FROM annqa.unit_rows_store s WHERE s.dataset_id = r.dataset_id)
+           -- one dataset: the rows just inserted; several: counted per dataset
+           match_rows = CASE WHEN cardinality(ids) = 1 THEN n_match
+                             ELSE (SELECT count(*) FROM annqa.match_rows_store s WHERE s.dataset_id = r.dataset_id) END,
+           unit_rows = CASE WHEN cardinality(ids) = 1 THEN n_unit
+                            ELSE (SELECT count(*) FROM annqa.unit_rows_store s WHERE s.dataset_id = r.dataset_id) END
      WHERE r.dataset_id = ANY (ids);
     RETURN cardinality(ids);
 END
