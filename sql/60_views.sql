@@ -85,7 +85,7 @@ CREATE TABLE annqa.match_rows_store (
     reference_class_id bigint, class_id bigint, reference_label text, label text,
     status text NOT NULL, similarity float8, low_overlap boolean
 );
-CREATE INDEX match_rows_store_dataset ON annqa.match_rows_store (dataset_id);
+CREATE INDEX match_rows_store_dataset ON annqa.match_rows_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.match_rows_store IS 'stored rows of annqa.match_rows, filled by annqa.refresh_matches(); derived data, not dumped';
 
 CREATE TABLE annqa.unit_rows_store (
@@ -97,7 +97,7 @@ CREATE TABLE annqa.unit_rows_store (
     unit_class_first boolean NOT NULL,   -- first row of its (unit, class_id)
     item_class_first boolean NOT NULL    -- first row of its (item, class_id)
 );
-CREATE INDEX unit_rows_store_dataset ON annqa.unit_rows_store (dataset_id);
+CREATE INDEX unit_rows_store_dataset ON annqa.unit_rows_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.unit_rows_store IS 'stored rows of annqa.unit_rows, filled by annqa.refresh_matches(); derived data, not dumped';
 
 -- Per-item summaries of the stored match rows, filled with them: what
@@ -115,7 +115,7 @@ CREATE TABLE annqa.item_rows_store (
     gold_missing bigint NOT NULL,        -- gold rows with status missing
     gold_objects bigint NOT NULL         -- gold rows with status matched, mismatching_label or missing
 );
-CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id);
+CREATE INDEX item_rows_store_dataset ON annqa.item_rows_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.item_rows_store IS 'per item with match rows or overlapping boxes: summaries of its stored match rows and its most overlapping box pairs by one rater (read by annqa.item_agreement and annqa.review_queue), filled by annqa.refresh_matches(); derived data, not dumped';
 
 CREATE TABLE annqa.gold_item_store (
@@ -123,7 +123,7 @@ CREATE TABLE annqa.gold_item_store (
     accuracy float8 NOT NULL,            -- coalesce(annqa.quality over the gold rows).accuracy, 1)
     annotated_at timestamptz             -- the rater's latest annotation on the item (max created_at)
 );
-CREATE INDEX gold_item_store_dataset ON annqa.gold_item_store (dataset_id);
+CREATE INDEX gold_item_store_dataset ON annqa.gold_item_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.gold_item_store IS 'per rater and gold/validation item: CVAT accuracy against gold over its stored match rows and the rater''s latest annotation time (read by annqa.gold_item_accuracy and annqa.calibration_needed), filled by annqa.refresh_matches(); derived data, not dumped';
 
 -- Per item and class: the non-gold annotations (read by annqa.coverage,
@@ -136,7 +136,7 @@ CREATE TABLE annqa.item_class_store (
     min_box_area float8,                 -- the smallest area(box) among them (NULL: none has a box)
     occluded boolean                     -- bool_or(occluded) among them
 );
-CREATE INDEX item_class_store_dataset ON annqa.item_class_store (dataset_id);
+CREATE INDEX item_class_store_dataset ON annqa.item_class_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.item_class_store IS 'per item and class (NULL: annotations without a class): the non-gold annotations, their raters, smallest box area and whether any is occluded (read by annqa.coverage, annqa.review_queue and the release gate''s class balance), filled by annqa.refresh_matches(); derived data, not dumped';
 
 -- The agreement statistics of every batch (class_id NULL) and of every class of
@@ -147,7 +147,7 @@ CREATE TABLE annqa.agreement_store (
     fleiss_kappa float8, krippendorff_alpha float8, percent_agreement float8, mean_iou float8,
     items bigint, units bigint, raters bigint
 );
-CREATE INDEX agreement_store_dataset ON annqa.agreement_store (dataset_id);
+CREATE INDEX agreement_store_dataset ON annqa.agreement_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.agreement_store IS 'object-level agreement per batch (class_id NULL) and per batch and class, as annqa.agreement_by_batch and annqa.agreement_by_class show it, filled by annqa.refresh_matches() from the unit and match rows it stores; derived data, not dumped';
 
 CREATE TABLE annqa.match_refresh (
@@ -155,27 +155,92 @@ CREATE TABLE annqa.match_refresh (
     refreshed_at timestamptz,
     stale        boolean NOT NULL DEFAULT true,
     match_rows   bigint,
-    unit_rows    bigint
+    unit_rows    bigint,
+    whole        boolean NOT NULL DEFAULT true,   -- every batch is stale (a change not tied to batches)
+    golds        bigint[]                         -- the dataset's gold annotators at the last refresh
 );
-COMMENT ON TABLE annqa.match_refresh IS 'one refresh stamp per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, and whether an input changed since (stale); derived data, not dumped';
+COMMENT ON TABLE annqa.match_refresh IS 'one refresh stamp per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, whether an input changed since (stale), whether that change concerns every batch (whole) or only the batches listed in annqa.stale_batch, and the gold annotators the rows were computed with; derived data, not dumped';
 
--- Marks every stamp stale.  Statement level, so a bulk load costs one UPDATE;
--- rows already stale are not touched (no lock taken on them).
+-- The batches whose stored rows an annotation or item change made stale (a
+-- dataset's items without a batch: batch_id NULL).  No foreign key: a row may
+-- name a batch or dataset being deleted in the same statement.
+CREATE TABLE annqa.stale_batch (
+    dataset_id bigint NOT NULL,
+    batch_id   bigint,
+    UNIQUE NULLS NOT DISTINCT (dataset_id, batch_id)
+);
+COMMENT ON TABLE annqa.stale_batch IS 'the (dataset, batch) pairs whose stored rows changes to annotations or items made stale since the last refresh (batch_id NULL: the items without a batch); annqa.refresh_matches recomputes only these when nothing else changed; derived data, not dumped';
+
+-- Marks every stamp stale, every batch included (whole).  Statement level, so
+-- a bulk change costs one UPDATE; rows already wholly stale are not touched.
 CREATE FUNCTION annqa.mark_matches_stale() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, annqa, pg_temp
 AS $fn$
 BEGIN
-    UPDATE annqa.match_refresh SET stale = true WHERE NOT stale;
+    UPDATE annqa.match_refresh SET stale = true, whole = true WHERE NOT whole;
     RETURN NULL;
 END
 $fn$;
-COMMENT ON FUNCTION annqa.mark_matches_stale() IS 'trigger: marks the stored match rows of every dataset stale after a change to an input of the matching';
+COMMENT ON FUNCTION annqa.mark_matches_stale() IS 'trigger: marks the stored match rows of every dataset stale, every batch of it, after a change to an input of the matching not tied to batches (annotators, class names, gate policies, TRUNCATE)';
 REVOKE EXECUTE ON FUNCTION annqa.mark_matches_stale() FROM PUBLIC;
-CREATE TRIGGER matches_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON annqa.annotation
+
+-- Marks the batches a statement on annotation or item touched stale (from its
+-- transition tables), and their datasets' stamps.  An item update counts only
+-- when it changes an input of the matching.
+CREATE FUNCTION annqa.mark_batches_stale() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, annqa, pg_temp
+AS $fn$
+BEGIN
+    IF TG_TABLE_NAME = 'annotation' THEN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO annqa.stale_batch (dataset_id, batch_id)
+            SELECT DISTINCT i.dataset_id, i.batch_id FROM new_rows n JOIN annqa.item i ON i.item_id = n.item_id
+            ON CONFLICT DO NOTHING;
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN   -- (an item deleted with its annotations: its own trigger)
+            INSERT INTO annqa.stale_batch (dataset_id, batch_id)
+            SELECT DISTINCT i.dataset_id, i.batch_id FROM old_rows o JOIN annqa.item i ON i.item_id = o.item_id
+            ON CONFLICT DO NOTHING;
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO annqa.stale_batch (dataset_id, batch_id)
+        SELECT DISTINCT n.dataset_id, n.batch_id FROM new_rows n ON CONFLICT DO NOTHING;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO annqa.stale_batch (dataset_id, batch_id)
+        SELECT DISTINCT o.dataset_id, o.batch_id FROM old_rows o ON CONFLICT DO NOTHING;
+    ELSE   -- an item update: the old and the new batch of every item whose inputs changed
+        INSERT INTO annqa.stale_batch (dataset_id, batch_id)
+        SELECT DISTINCT x.dataset_id, x.batch_id
+        FROM old_rows o JOIN new_rows n ON n.item_id = o.item_id
+        CROSS JOIN LATERAL (VALUES (o.dataset_id, o.batch_id), (n.dataset_id, n.batch_id)) x(dataset_id, batch_id)
+        WHERE (o.dataset_id, o.batch_id, o.in_gold_set, o.is_validation, o.video, o.frame, o.task_type)
+              IS DISTINCT FROM (n.dataset_id, n.batch_id, n.in_gold_set, n.is_validation, n.video, n.frame, n.task_type)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    UPDATE annqa.match_refresh r SET stale = true
+    WHERE NOT r.stale AND EXISTS (SELECT 1 FROM annqa.stale_batch s WHERE s.dataset_id = r.dataset_id);
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION annqa.mark_batches_stale() IS 'trigger: records in annqa.stale_batch the batches whose annotations or items a statement changed (old and new batch of a moved item or annotation; item updates only when dataset, batch, gold or validation flags, video, frame or task type change) and marks their datasets stale';
+REVOKE EXECUTE ON FUNCTION annqa.mark_batches_stale() FROM PUBLIC;
+CREATE TRIGGER batches_stale_ins AFTER INSERT ON annqa.annotation REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER batches_stale_upd AFTER UPDATE ON annqa.annotation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER batches_stale_del AFTER DELETE ON annqa.annotation REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER matches_stale AFTER TRUNCATE ON annqa.annotation
     FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
-CREATE TRIGGER matches_stale AFTER INSERT OR DELETE OR TRUNCATE
-    OR UPDATE OF dataset_id, batch_id, in_gold_set, is_validation, video, frame, task_type ON annqa.item
+CREATE TRIGGER batches_stale_ins AFTER INSERT ON annqa.item REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER batches_stale_upd AFTER UPDATE ON annqa.item REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER batches_stale_del AFTER DELETE ON annqa.item REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_batches_stale();
+CREATE TRIGGER matches_stale AFTER TRUNCATE ON annqa.item
     FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
 CREATE TRIGGER matches_stale AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF name, kind ON annqa.annotator
     FOR EACH STATEMENT EXECUTE FUNCTION annqa.mark_matches_stale();
@@ -191,8 +256,11 @@ AS $fn$
 #variable_conflict use_column
 DECLARE
     ids bigint[];
+    full_ids bigint[];
     n_match bigint;
     n_unit bigint;
+    n_match_del bigint;
+    n_unit_del bigint;
 BEGIN
     IF dataset IS NOT NULL AND NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.name = refresh_matches.dataset) THEN
         RAISE EXCEPTION 'annqa.refresh_matches: dataset "%" not found', dataset
@@ -224,16 +292,57 @@ BEGIN
         DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.item_class_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.stale_batch s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
     END IF;
     IF ids IS NULL THEN
         RETURN 0;
     END IF;
-    DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (ids);
-    DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (ids);
-    DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (ids);
-    DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (ids);
-    DELETE FROM annqa.item_class_store s WHERE s.dataset_id = ANY (ids);
-    DELETE FROM annqa.agreement_store s WHERE s.dataset_id = ANY (ids);
+    -- The gold annotators of each dataset (every annotator of kind gold with an
+    -- annotation in it): gold comparisons exist on the gold items of every batch,
+    -- so a change of this set makes every batch stale.
+    CREATE TEMP TABLE annqa_refresh_golds ON COMMIT DROP AS
+    SELECT d.dataset_id, a.annotator_id
+    FROM unnest(ids) d(dataset_id)
+    JOIN annqa.annotator a ON a.kind = 'gold'
+    WHERE EXISTS (SELECT 1 FROM annqa.annotation an JOIN annqa.item i ON i.item_id = an.item_id
+                  WHERE an.annotator_id = a.annotator_id AND i.dataset_id = d.dataset_id);
+    -- Recomputed wholly: forced, never refreshed, a change not tied to batches, or
+    -- other gold annotators; otherwise only the batches in annqa.stale_batch.
+    SELECT array_agg(r.dataset_id) INTO full_ids
+    FROM annqa.match_refresh r
+    WHERE r.dataset_id = ANY (ids)
+      AND (refresh_matches.force OR r.whole OR r.golds IS DISTINCT FROM
+           (SELECT array_agg(g.annotator_id ORDER BY g.annotator_id) FROM pg_temp.annqa_refresh_golds g
+            WHERE g.dataset_id = r.dataset_id));
+    full_ids := coalesce(full_ids, '{}');
+    -- the (dataset, batch) pairs recomputed; batch_key: batch_id, or -9223372036854775808 for none
+    CREATE TEMP TABLE annqa_refresh_scope ON COMMIT DROP AS
+    SELECT DISTINCT i.dataset_id, i.batch_id, coalesce(i.batch_id, -9223372036854775808) AS batch_key
+    FROM annqa.item i WHERE i.dataset_id = ANY (full_ids)
+    UNION
+    SELECT s.dataset_id, s.batch_id, coalesce(s.batch_id, -9223372036854775808)
+    FROM annqa.stale_batch s WHERE s.dataset_id = ANY (ids) AND s.dataset_id <> ALL (full_ids);
+    ANALYZE pg_temp.annqa_refresh_scope;
+    DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.match_rows_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    GET DIAGNOSTICS n_match_del = ROW_COUNT;
+    DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.unit_rows_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    GET DIAGNOSTICS n_unit_del = ROW_COUNT;
+    DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.item_rows_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.gold_item_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    DELETE FROM annqa.item_class_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.item_class_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    DELETE FROM annqa.agreement_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.agreement_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
 
     -- One pass over the annotations of the datasets, kept for the statements below:
     -- each annotator's objects per item and geometry family as parallel arrays in
@@ -260,7 +369,7 @@ BEGIN
           JOIN annqa.item i ON i.item_id = an.item_id
           JOIN annqa.annotator a ON a.annotator_id = an.annotator_id
           LEFT JOIN annqa.label_class c ON c.class_id = an.class_id
-          WHERE i.dataset_id = ANY (ids)
+          WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = i.dataset_id AND sc.batch_key = coalesce(i.batch_id, -9223372036854775808))
           ORDER BY 1, 2, 11, 4) s
     GROUP BY GROUPING SETS ((s.item_id, s.annotator_id, s.family), (s.item_id, s.annotator_id));
     ANALYZE pg_temp.annqa_refresh_obj;
@@ -269,14 +378,14 @@ BEGIN
     WITH it AS MATERIALIZED (
         SELECT i.item_id, i.dataset_id, i.batch_id, i.video, i.frame, i.task_type,
                (i.in_gold_set OR i.is_validation) AS gold_item
-        FROM annqa.item i WHERE i.dataset_id = ANY (ids)
+        FROM annqa.item i WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = i.dataset_id AND sc.batch_key = coalesce(i.batch_id, -9223372036854775808))
     ), who AS MATERIALIZED (   -- the gold annotators of each dataset and the raters of each batch
         SELECT it.dataset_id, it.batch_id, o.annotator_id, bool_and(o.is_gold) AS is_gold
         FROM pg_temp.annqa_refresh_obj o JOIN it USING (item_id) WHERE o.whole GROUP BY 1, 2, 3
     ), cmp AS (
         SELECT it.*, 'gold'::text AS comparison, g.annotator_id AS reference_id, r.annotator_id
         FROM it
-        JOIN (SELECT DISTINCT dataset_id, annotator_id FROM who WHERE is_gold) g ON g.dataset_id = it.dataset_id
+        JOIN pg_temp.annqa_refresh_golds g ON g.dataset_id = it.dataset_id
         JOIN who r ON r.dataset_id = it.dataset_id AND r.batch_id IS NOT DISTINCT FROM it.batch_id AND NOT r.is_gold
         WHERE it.gold_item
         UNION ALL
@@ -331,7 +440,7 @@ BEGIN
 
     INSERT INTO annqa.unit_rows_store
     WITH it AS MATERIALIZED (
-        SELECT i.item_id, i.dataset_id, i.batch_id FROM annqa.item i WHERE i.dataset_id = ANY (ids)
+        SELECT i.item_id, i.dataset_id, i.batch_id FROM annqa.item i WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = i.dataset_id AND sc.batch_key = coalesce(i.batch_id, -9223372036854775808))
     ), raters AS (   -- the names of each batch's raters
         SELECT it.dataset_id, it.batch_id, array_agg(DISTINCT a.name ORDER BY a.name) AS names
         FROM pg_temp.annqa_refresh_obj o JOIN it USING (item_id) JOIN annqa.annotator a USING (annotator_id)
@@ -351,7 +460,8 @@ BEGIN
               WHERE NOT o.whole AND NOT o.is_gold AND o.family IN ('box', 'rbox', 'mask')
               ORDER BY 1, 2, 3, 4) s
         GROUP BY s.item_id, s.family
-    ), pi AS (
+    ), pi AS MATERIALIZED (   -- a fence: every object_units call gets its own batch's raters (a join
+                              -- filter placed above the call would pair it with other batches' first)
         SELECT it.dataset_id, it.batch_id, p.*, r.names, pol.iou_threshold
         FROM per_item p
         JOIN it USING (item_id)
@@ -401,7 +511,7 @@ BEGIN
            count(*) FILTER (WHERE m.comparison = 'gold' AND m.status <> 'matched') AS gold_conflicts,
            count(*) FILTER (WHERE m.comparison = 'gold' AND m.status = 'missing') AS gold_missing,
            count(*) FILTER (WHERE m.comparison = 'gold' AND m.status IN ('matched', 'mismatching_label', 'missing')) AS gold_objects
-    FROM annqa.match_rows_store m WHERE m.dataset_id = ANY (ids)
+    FROM annqa.match_rows_store m WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = m.dataset_id AND sc.batch_key = coalesce(m.batch_id, -9223372036854775808))
     GROUP BY m.dataset_id, m.batch_id, m.item_id
     )
     SELECT coalesce(ms.dataset_id, i.dataset_id), CASE WHEN ms.item_id IS NULL THEN i.batch_id ELSE ms.batch_id END,
@@ -416,7 +526,7 @@ BEGIN
     SELECT g.dataset_id, g.batch_id, g.annotator_id, g.item_id, g.accuracy, o.last_at
     FROM (SELECT m.dataset_id, m.batch_id, m.annotator_id, m.item_id,
                  coalesce((annqa.quality(m.status, m.similarity)).accuracy, 1)::float8 AS accuracy
-          FROM annqa.match_rows_store m WHERE m.comparison = 'gold' AND m.dataset_id = ANY (ids)
+          FROM annqa.match_rows_store m WHERE m.comparison = 'gold' AND EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = m.dataset_id AND sc.batch_key = coalesce(m.batch_id, -9223372036854775808))
           GROUP BY 1, 2, 3, 4) g
     LEFT JOIN pg_temp.annqa_refresh_obj o ON o.item_id = g.item_id AND o.annotator_id = g.annotator_id AND o.whole;
     DROP TABLE pg_temp.annqa_refresh_obj;
@@ -429,7 +539,7 @@ BEGIN
           FROM annqa.annotation an
           JOIN annqa.item i ON i.item_id = an.item_id
           JOIN annqa.annotator a ON a.annotator_id = an.annotator_id AND a.kind <> 'gold'
-          WHERE i.dataset_id = ANY (ids)
+          WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = i.dataset_id AND sc.batch_key = coalesce(i.batch_id, -9223372036854775808))
           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) x   -- raters ascending: array_agg keeps its input order
     GROUP BY x.item_id, x.class_id;
 
@@ -443,14 +553,14 @@ BEGIN
            NULL::float8,
            count(DISTINCT u.item_id)::bigint, count(DISTINCT u.unit_key)::bigint,
            count(DISTINCT u.annotator_id)::bigint
-    FROM annqa.unit_rows_store u WHERE u.dataset_id = ANY (ids)
+    FROM annqa.unit_rows_store u WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = u.dataset_id AND sc.batch_key = coalesce(u.batch_id, -9223372036854775808))
     GROUP BY u.dataset_id, u.batch_id;
     INSERT INTO annqa.agreement_store
     WITH g AS (   -- one pass over the stored unit rows
         SELECT u.dataset_id, u.batch_id, u.class_id, u.unit_raters AS m, u.class_raters AS y,
                count(*) AS n_rows, count(*) FILTER (WHERE u.unit_class_first) AS units,
                count(*) FILTER (WHERE u.item_class_first) AS items
-        FROM annqa.unit_rows_store u WHERE u.dataset_id = ANY (ids)
+        FROM annqa.unit_rows_store u WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = u.dataset_id AND sc.batch_key = coalesce(u.batch_id, -9223372036854775808))
         GROUP BY 1, 2, 3, 4, 5
     ), bm AS (    -- per batch and m: units (each has m rows)
         SELECT dataset_id, batch_id, m, (sum(n_rows) / m)::bigint AS units FROM g GROUP BY 1, 2, 3
@@ -493,10 +603,11 @@ BEGIN
     ), raters AS (
         SELECT dataset_id, batch_id, count(*) AS raters
         FROM (SELECT DISTINCT dataset_id, batch_id, annotator_id FROM annqa.unit_rows_store
-              WHERE dataset_id = ANY (ids)) r GROUP BY 1, 2
+              WHERE EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = annqa.unit_rows_store.dataset_id AND sc.batch_key = coalesce(annqa.unit_rows_store.batch_id, -9223372036854775808))) r GROUP BY 1, 2
     ), iou AS (
         SELECT dataset_id, batch_id, reference_class_id AS class_id, avg(similarity) AS mean_iou
-        FROM annqa.match_rows_store WHERE comparison = 'pair' AND status = 'matched' AND dataset_id = ANY (ids)
+        FROM annqa.match_rows_store WHERE comparison = 'pair' AND status = 'matched'
+         AND EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = annqa.match_rows_store.dataset_id AND sc.batch_key = coalesce(annqa.match_rows_store.batch_id, -9223372036854775808))
         GROUP BY 1, 2, 3
     )
     SELECT ag.dataset_id, ag.batch_id, ag.class_id,
@@ -511,13 +622,21 @@ BEGIN
 
 
     UPDATE annqa.match_refresh r
-       SET refreshed_at = clock_timestamp(), stale = false,
-           -- one dataset: the rows just inserted; several: counted per dataset
-           match_rows = CASE WHEN cardinality(ids) = 1 THEN n_match
+       SET refreshed_at = clock_timestamp(), stale = false, whole = false,
+           golds = (SELECT array_agg(g.annotator_id ORDER BY g.annotator_id) FROM pg_temp.annqa_refresh_golds g
+                    WHERE g.dataset_id = r.dataset_id),
+           -- one dataset: the rows just inserted (plus those kept, when only some batches
+           -- were recomputed); several: counted
+           match_rows = CASE WHEN cardinality(ids) = 1 AND cardinality(full_ids) = 1 THEN n_match
+                             WHEN cardinality(ids) = 1 AND r.match_rows IS NOT NULL THEN r.match_rows - n_match_del + n_match
                              ELSE (SELECT count(*) FROM annqa.match_rows_store s WHERE s.dataset_id = r.dataset_id) END,
-           unit_rows = CASE WHEN cardinality(ids) = 1 THEN n_unit
+           unit_rows = CASE WHEN cardinality(ids) = 1 AND cardinality(full_ids) = 1 THEN n_unit
+                            WHEN cardinality(ids) = 1 AND r.unit_rows IS NOT NULL THEN r.unit_rows - n_unit_del + n_unit
                             ELSE (SELECT count(*) FROM annqa.unit_rows_store s WHERE s.dataset_id = r.dataset_id) END
      WHERE r.dataset_id = ANY (ids);
+    DELETE FROM annqa.stale_batch s WHERE s.dataset_id = ANY (ids);
+    DROP TABLE pg_temp.annqa_refresh_scope;
+    DROP TABLE pg_temp.annqa_refresh_golds;
     RETURN cardinality(ids);
 END
 $fn$;

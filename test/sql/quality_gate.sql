@@ -71,9 +71,20 @@ SELECT dataset, refreshed_at, stale, match_rows, unit_rows FROM annqa.match_stat
 SELECT annqa.refresh_matches();
 SELECT dataset, refreshed_at IS NOT NULL AS refreshed, stale, match_rows, unit_rows FROM annqa.match_status ORDER BY dataset_id;
 SELECT annqa.refresh_matches();   -- nothing stale: 0
--- staleness is never silent: a statement on an input of the matching (even one
--- changing no row) marks every dataset stale, and the views warn until a refresh
+-- staleness is never silent.  A change to annotations or items marks the batches it
+-- touched (annqa.stale_batch) and their datasets stale: none for a statement that
+-- changes no row, only "pass" (batch b) for one that touches its annotations.
 UPDATE annqa.annotation SET occluded = occluded WHERE false;
+SELECT count(*) FILTER (WHERE stale) AS stale, count(*) AS datasets FROM annqa.match_status;
+UPDATE annqa.annotation an SET occluded = an.occluded
+FROM annqa.item i JOIN annqa.dataset d USING (dataset_id) WHERE i.item_id = an.item_id AND d.name = 'pass';
+SELECT dataset, stale FROM annqa.match_status ORDER BY dataset_id;
+SELECT d.name AS dataset, b.name AS batch FROM annqa.stale_batch s
+JOIN annqa.dataset d USING (dataset_id) LEFT JOIN annqa.batch b USING (batch_id);
+-- a statement on an input not tied to batches (annotators, class names, gate
+-- policies), even one changing no row, marks every batch of every dataset stale,
+-- and the views warn until a refresh
+UPDATE annqa.annotator SET name = name WHERE false;
 SELECT count(*) FILTER (WHERE stale) AS stale, count(*) AS datasets FROM annqa.match_status;
 SELECT count(*) FROM annqa.match_rows;
 -- the views over the other stored summaries warn too (coverage, agreement, review queue)
