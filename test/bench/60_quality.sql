@@ -57,4 +57,14 @@ SELECT bench.time('quality', 'release_checks (gate preview)',
                   'SELECT count(*) FROM annqa.release_checks(annqa.batch_id(''b'', ''bench''))', 1);
 SELECT bench.time('quality', 'CALL release_gate',
                   'CALL annqa.release_gate(''b'', ''bench-v1'', ''bench'', NULL, NULL, ''bench'')', 1);
+-- incremental refresh: the items split into 10 batches (then refreshed wholly), one
+-- annotation changed: only its batch is recomputed
+INSERT INTO annqa.batch (dataset_id, name)
+SELECT dataset_id, 'part' || k FROM annqa.dataset, generate_series(0, 9) k WHERE name = 'bench';
+UPDATE annqa.item i SET batch_id = b.batch_id
+FROM annqa.batch b WHERE b.name = 'part' || (i.item_id % 10) AND b.dataset_id = i.dataset_id;
+SELECT annqa.refresh_matches('bench');
+UPDATE annqa.annotation SET occluded = NOT occluded WHERE annotation_id = (SELECT min(annotation_id) FROM annqa.annotation);
+SELECT bench.time('quality', 'refresh_matches after one annotation changed (1 of 10 batches)',
+                  'SELECT annqa.refresh_matches(''bench'')', 1);
 SELECT * FROM bench.report('quality', 'count(*) over annotations');
