@@ -468,7 +468,7 @@ BEGIN
         JOIN annqa.policy pol ON pol.dataset_id = it.dataset_id
         JOIN raters r ON r.dataset_id = it.dataset_id AND r.batch_id IS NOT DISTINCT FROM it.batch_id
     ), u AS (
-        SELECT p.dataset_id, p.batch_id, p.item_id, p.family, p.ids, p.cls, x.*
+        SELECT p.dataset_id, p.batch_id, p.item_id, p.family, p.ids, p.cls, cardinality(p.names) AS nr, x.*
         FROM pi p
         CROSS JOIN LATERAL (
             SELECT * FROM annqa.object_units(p.boxes, p.labels, p.who, p.iou_threshold, p.names)
@@ -480,15 +480,16 @@ BEGIN
             SELECT * FROM annqa.object_units(p.masks, p.labels, p.who, p.iou_threshold, p.names)
             WHERE p.family = 'mask') x
     )
-    SELECT x.*,
-           count(*) OVER (PARTITION BY x.item_id, x.family, x.unit) AS unit_raters,
+    -- object_units gives every unit one row per rater of the batch: unit_raters is their number
+    SELECT x.dataset_id, x.batch_id, x.item_id, x.family, x.unit, x.unit_key, x.annotator_id, x.annotation_id,
+           x.class_id, x.label, x.nr AS unit_raters,
            count(*) OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id) AS class_raters,
            row_number() OVER (PARTITION BY x.item_id, x.family, x.unit, x.class_id ORDER BY x.annotator_id) = 1 AS unit_class_first,
            row_number() OVER (PARTITION BY x.item_id, x.class_id ORDER BY x.family, x.unit, x.annotator_id) = 1 AS item_class_first
     FROM (SELECT u.dataset_id, u.batch_id, u.item_id, u.family, u.unit,
                  (u.item_id::text || '/' || u.family || '/' || u.unit::text) AS unit_key,
                  a.annotator_id, u.ids[u.object_idx] AS annotation_id, u.cls[u.object_idx] AS class_id,
-                 u.label
+                 u.label, u.nr
           FROM u JOIN annqa.annotator a ON a.name = u.annotator) x;
     GET DIAGNOSTICS n_unit = ROW_COUNT;
 
