@@ -61,14 +61,18 @@ COMMENT ON VIEW annqa.item_objects IS 'the objects of each item, annotator and g
 
 -- ---------------------------------------------------------------- stored matching
 -- Matching every item is the expensive part of the QA report, so its result
--- is kept in two tables, annqa.match_rows_store and annqa.unit_rows_store,
--- filled per dataset by annqa.refresh_matches().  The views annqa.match_rows
+-- is kept in tables (annqa.match_rows_store, annqa.unit_rows_store and the
+-- summaries below), filled per dataset by annqa.refresh_matches().  The views annqa.match_rows
 -- and annqa.unit_rows read them.  Staleness is never silent:
 --   * annqa.match_refresh holds one stamp per refreshed dataset (when, and
 --     whether it is stale);
---   * statement-level triggers on every input of the matching (annotation,
---     item, annotator, label_class names, gate_policy) mark every dataset
---     stale; a dataset never refreshed has no stamp and counts as stale;
+--   * statement-level triggers on annotation and item record the batches a
+--     statement touched in annqa.stale_batch and mark their datasets stale;
+--     triggers on the other inputs (annotator, label_class names, gate_policy,
+--     TRUNCATE) mark every batch of every dataset stale (whole); a dataset
+--     never refreshed has no stamp and counts as stale;
+--   * a refresh recomputes only the stale batches of a dataset, or all of it
+--     when whole, forced, never refreshed, or when its gold annotators changed;
 --   * annqa.match_status shows dataset, refreshed_at, stale;
 --   * every query of annqa.match_rows / annqa.unit_rows (so of every quality
 --     view) raises a WARNING naming the stale datasets; it does not refresh
