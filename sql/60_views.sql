@@ -645,7 +645,7 @@ BEGIN
     RETURN cardinality(ids);
 END
 $fn$;
-COMMENT ON FUNCTION annqa.refresh_matches(text, boolean) IS 'fills annqa.match_rows_store and annqa.unit_rows_store (read by annqa.match_rows, annqa.unit_rows and every quality view) for one dataset, or every dataset when NULL: set-based, one statement per table; refreshes only stale datasets unless force; returns the number of datasets refreshed; while refreshing it holds SHARE locks on annotation, item, annotator, label_class and gate_policy until commit (writers wait), so no concurrent change is lost; the gates call it before deciding';
+COMMENT ON FUNCTION annqa.refresh_matches(text, boolean) IS 'fills the stored match rows, unit rows and their summaries (annqa.match_rows_store, unit_rows_store, item_rows_store, gold_item_store, item_class_store, agreement_store; read by every quality view and the gates) for one dataset, or every dataset when NULL: set-based, one statement per table; refreshes only stale datasets unless force, and in them only the batches listed in annqa.stale_batch unless a change concerns every batch (whole), the gold annotators changed, or force; returns the number of datasets refreshed; while refreshing it holds SHARE locks on annotation, item, annotator, label_class and gate_policy until commit (writers wait), so no concurrent change is lost; the gates call it before deciding';
 
 -- Raises one WARNING naming the stale datasets (if any) and returns true:
 -- the one-time filter of the views over the stored rows.
