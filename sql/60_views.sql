@@ -154,6 +154,15 @@ CREATE TABLE annqa.agreement_store (
 CREATE INDEX agreement_store_dataset ON annqa.agreement_store (dataset_id, coalesce(batch_id, -9223372036854775808));
 COMMENT ON TABLE annqa.agreement_store IS 'object-level agreement per batch (class_id NULL) and per batch and class, as annqa.agreement_by_batch and annqa.agreement_by_class show it, filled by annqa.refresh_matches() from the unit and match rows it stores; derived data, not dumped';
 
+-- Per batch and ordered pair of raters (the smaller annotator_id first): what
+-- annqa.agreement_matrix shows, computed from the stored pair rows.
+CREATE TABLE annqa.pair_agreement_store (
+    dataset_id bigint NOT NULL, batch_id bigint, annotator_a bigint NOT NULL, annotator_b bigint NOT NULL,
+    kappa float8, percent_agreement float8, mean_iou float8, common_items bigint, objects bigint
+);
+CREATE INDEX pair_agreement_store_dataset ON annqa.pair_agreement_store (dataset_id, coalesce(batch_id, -9223372036854775808));
+COMMENT ON TABLE annqa.pair_agreement_store IS 'per batch and pair of raters (annotator_a < annotator_b): Cohen kappa, percent agreement, mean IoU, common items and objects of their pair match rows (read by annqa.agreement_matrix), filled by annqa.refresh_matches(); derived data, not dumped';
+
 CREATE TABLE annqa.match_refresh (
     dataset_id   bigint PRIMARY KEY REFERENCES annqa.dataset ON DELETE CASCADE,
     refreshed_at timestamptz,
@@ -296,6 +305,7 @@ BEGIN
         DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.item_class_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        DELETE FROM annqa.pair_agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
         DELETE FROM annqa.stale_batch s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
     END IF;
     IF ids IS NULL THEN
@@ -346,6 +356,9 @@ BEGIN
     WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
     DELETE FROM annqa.agreement_store s WHERE s.dataset_id = ANY (full_ids);
     DELETE FROM annqa.agreement_store s USING pg_temp.annqa_refresh_scope sc
+    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    DELETE FROM annqa.pair_agreement_store s WHERE s.dataset_id = ANY (full_ids);
+    DELETE FROM annqa.pair_agreement_store s USING pg_temp.annqa_refresh_scope sc
     WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
 
     -- One pass over the annotations of the datasets, kept for the statements below:
@@ -626,6 +639,18 @@ BEGIN
                   AND iou.class_id = ag.class_id;
 
 
+    -- the rater x rater agreement of every batch (annqa.agreement_matrix)
+    INSERT INTO annqa.pair_agreement_store
+    SELECT m.dataset_id, m.batch_id, m.reference_id, m.annotator_id,
+           annqa.cohen_kappa(coalesce(m.reference_label, '<none>'), coalesce(m.label, '<none>'))::float8,
+           avg((m.status = 'matched')::int)::float8,
+           avg(m.similarity) FILTER (WHERE m.status = 'matched')::float8,
+           count(DISTINCT m.item_id)::bigint, count(*)::bigint
+    FROM annqa.match_rows_store m
+    WHERE m.comparison = 'pair'
+      AND EXISTS (SELECT 1 FROM pg_temp.annqa_refresh_scope sc WHERE sc.dataset_id = m.dataset_id AND sc.batch_key = coalesce(m.batch_id, -9223372036854775808))
+    GROUP BY 1, 2, 3, 4;
+
     UPDATE annqa.match_refresh r
        SET refreshed_at = clock_timestamp(), stale = false, whole = false,
            golds = (SELECT array_agg(g.annotator_id ORDER BY g.annotator_id) FROM pg_temp.annqa_refresh_golds g
@@ -765,15 +790,10 @@ WHERE s.class_id IS NULL AND annqa.warn_if_stale('match_rows');
 COMMENT ON VIEW annqa.agreement_by_batch IS 'object-level agreement among the raters of each batch over all its object units (a missing object is the category <none>): the release gate''s agreement score is fleiss_kappa';
 
 CREATE VIEW annqa.agreement_matrix WITH (security_invoker = true) AS
-WITH p AS (
-    SELECT dataset_id, batch_id, reference_id AS a, annotator_id AS b,
-           annqa.cohen_kappa(coalesce(reference_label, '<none>'), coalesce(label, '<none>'))::float8 AS kappa,
-           avg((status = 'matched')::int)::float8 AS percent_agreement,
-           avg(similarity) FILTER (WHERE status = 'matched')::float8 AS mean_iou,
-           count(DISTINCT item_id)::bigint AS common_items,
-           count(*)::bigint AS objects
-    FROM annqa.match_rows WHERE comparison = 'pair'
-    GROUP BY 1, 2, 3, 4
+WITH p AS (   -- stored per batch and pair by annqa.refresh_matches
+    SELECT dataset_id, batch_id, annotator_a AS a, annotator_b AS b, kappa, percent_agreement, mean_iou,
+           common_items, objects
+    FROM annqa.pair_agreement_store WHERE annqa.warn_if_stale('match_rows')
 ), both_ways AS (
     SELECT * FROM p
     UNION ALL

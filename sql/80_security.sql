@@ -55,7 +55,8 @@ COMMENT ON POLICY annotation_read_all ON annqa.annotation IS 'reviewers and rele
 -- the stored match rows hold gold: never for annotators (reviewers and owners read them above);
 -- reviewers and release owners may refresh them (SECURITY DEFINER, search_path pinned)
 REVOKE ALL ON annqa.match_rows_store, annqa.unit_rows_store, annqa.item_rows_store, annqa.gold_item_store,
-    annqa.item_class_store, annqa.agreement_store, annqa.match_refresh, annqa.stale_batch FROM annqa_annotator;
+    annqa.item_class_store, annqa.agreement_store, annqa.pair_agreement_store, annqa.match_refresh, annqa.stale_batch
+    FROM annqa_annotator;
 REVOKE EXECUTE ON FUNCTION annqa.refresh_matches(text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION annqa.refresh_matches(text, boolean) TO annqa_reviewer, annqa_release_owner;
 

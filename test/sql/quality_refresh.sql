@@ -71,6 +71,10 @@ SELECT md5(concat_ws('|',
      SELECT concat_ws(' ', batch_id, class_id, round(fleiss_kappa::numeric, 12), round(krippendorff_alpha::numeric, 12),
                       round(percent_agreement::numeric, 12), round(mean_iou::numeric, 12), items, units, raters) AS t
      FROM annqa.agreement_store WHERE dataset_id = (SELECT dataset_id FROM d)) z),
+  (SELECT string_agg(t, ',' ORDER BY t) FROM (
+     SELECT concat_ws(' ', batch_id, annotator_a, annotator_b, round(kappa::numeric, 12), round(percent_agreement::numeric, 12),
+                      round(mean_iou::numeric, 12), common_items, objects) AS t
+     FROM annqa.pair_agreement_store WHERE dataset_id = (SELECT dataset_id FROM d)) z),
   (SELECT concat_ws(' ', match_rows, unit_rows) FROM annqa.match_refresh WHERE dataset_id = (SELECT dataset_id FROM d))));
 $$;
 CREATE FUNCTION pg_temp.same_as_full() RETURNS TABLE (dataset text, incremental_equals_full boolean) LANGUAGE plpgsql AS $$
