@@ -73,7 +73,7 @@ COMMENT ON VIEW annqa.item_objects IS 'the objects of each item, annotator and g
 --     never refreshed has no stamp and counts as stale;
 --   * a refresh recomputes only the stale batches of a dataset, or all of it
 --     when whole, forced, never refreshed, or when its gold annotators changed;
---   * annqa.match_status shows dataset, refreshed_at, stale;
+--   * annqa.match_status shows dataset, refreshed_at, stale, stale_batches;
 --   * every query of annqa.match_rows / annqa.unit_rows (so of every quality
 --     view) raises a WARNING naming the stale datasets; it does not refresh
 --     lazily, because a view query may run in a read-only transaction, on a
@@ -698,9 +698,11 @@ COMMENT ON FUNCTION annqa.warn_if_stale(text) IS 'raises a WARNING naming the da
 
 CREATE VIEW annqa.match_status WITH (security_invoker = true) AS
 SELECT d.dataset_id, d.name AS dataset, r.refreshed_at, coalesce(r.stale, true) AS stale,
-       r.match_rows, r.unit_rows
+       r.match_rows, r.unit_rows,
+       CASE WHEN r.dataset_id IS NULL OR r.whole THEN NULL
+            ELSE (SELECT count(*) FROM annqa.stale_batch s WHERE s.dataset_id = d.dataset_id) END AS stale_batches
 FROM annqa.dataset d LEFT JOIN annqa.match_refresh r USING (dataset_id);
-COMMENT ON VIEW annqa.match_status IS 'per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, and whether they are stale (an input changed since, or never refreshed)';
+COMMENT ON VIEW annqa.match_status IS 'per dataset: when annqa.refresh_matches() last filled its stored match and unit rows, whether they are stale (an input changed since, or never refreshed), and how many of its batches the next refresh recomputes (stale_batches; NULL: all of them)';
 
 CREATE VIEW annqa.match_rows WITH (security_invoker = true) AS
 SELECT s.dataset_id, s.batch_id, s.item_id, s.video, s.frame, s.task_type,
@@ -1306,6 +1308,7 @@ BEGIN
       ('match_status', 'stale', 'an input changed since the last refresh, or never refreshed'),
       ('match_status', 'match_rows', 'stored match rows of the dataset'),
       ('match_status', 'unit_rows', 'stored unit rows of the dataset'),
+      ('match_status', 'stale_batches', 'batches the next refresh recomputes (annqa.stale_batch); NULL: every batch (a change not tied to batches, or never refreshed)'),
       ('policy', 'iou_threshold', 'effective iou_threshold'),
       ('policy', 'min_agreement', 'effective min_agreement'),
       ('policy', 'min_gold_pass_rate', 'effective min_gold_pass_rate'),

@@ -113,6 +113,7 @@ DELETE FROM annqa.annotation WHERE annotation_id = (
     SELECT min(an.annotation_id) FROM annqa.annotation an JOIN annqa.item i USING (item_id)
     JOIN annqa.annotator a USING (annotator_id) WHERE i.uri = 'inc/b2/1' AND a.name = 'h2');
 SELECT * FROM pg_temp.stale();
+SELECT dataset, stale, stale_batches FROM annqa.match_status ORDER BY dataset_id;   -- inc: 2 batches to recompute
 SELECT annqa.refresh_matches();   -- 1: inc (other is fresh)
 SELECT * FROM pg_temp.stale();
 SELECT * FROM pg_temp.same_as_full();
@@ -171,6 +172,7 @@ SELECT * FROM pg_temp.same_as_full();
 -- 6. a change not tied to batches (a class renamed): every dataset wholly stale
 UPDATE annqa.label_class SET name = 'bicycle' WHERE name = 'bike';
 SELECT * FROM pg_temp.stale();
+SELECT dataset, stale, stale_batches FROM annqa.match_status ORDER BY dataset_id;   -- NULL: every batch
 SELECT annqa.refresh_matches();   -- 2
 SELECT * FROM pg_temp.same_as_full();
 
