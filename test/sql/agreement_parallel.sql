@@ -113,26 +113,25 @@ FROM (SELECT 'agree_rm' t, item, lag(item) OVER (ORDER BY ctid) prev FROM agree_
       UNION ALL SELECT 'agree_r17', item, lag(item) OVER (ORDER BY ctid) FROM agree_r17) x
 GROUP BY t ORDER BY t;
 EXPLAIN (COSTS OFF) SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_rm;
-CREATE TEMP TABLE by_order (t text, plan text, fleiss float8, alpha_ord float8, alpha_int float8, est annqa.agreement_estimate);
-INSERT INTO by_order
-SELECT 'agree_rm', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_rm;
-INSERT INTO by_order
-SELECT 'agree_r16', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r16;
-INSERT INTO by_order
-SELECT 'agree_r17', 'parallel', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r17;
+-- (the parallel values through CREATE TABLE AS, one order at a time so that both
+-- workers share each table: an INSERT ... SELECT never runs parallel in PostgreSQL 15)
+CREATE TEMP VIEW order_aggs AS
+SELECT x.t, annqa.fleiss_kappa(x.item, x.rater, x.label) AS fleiss,
+       annqa.krippendorff_alpha(x.item, x.rater, x.label, 'ordinal') AS alpha_ord,
+       annqa.krippendorff_alpha(x.item, x.rater, x.label, 'interval') AS alpha_int,
+       annqa.agreement(x.item, x.rater, x.label, 'gwet_ac1') AS est
+FROM (SELECT 'agree_rm'::text AS t, * FROM agree_rm UNION ALL SELECT 'agree_r16', * FROM agree_r16
+      UNION ALL SELECT 'agree_r17', * FROM agree_r17) x
+GROUP BY x.t;
+EXPLAIN (COSTS OFF) CREATE TEMP TABLE by_order AS
+SELECT t, 'parallel'::text AS plan, fleiss, alpha_ord, alpha_int, est FROM order_aggs WHERE t = 'agree_rm';
+CREATE TEMP TABLE by_order AS
+SELECT t, 'parallel'::text AS plan, fleiss, alpha_ord, alpha_int, est FROM order_aggs WHERE t = 'agree_rm';
+CREATE TEMP TABLE par_r16 AS SELECT t, 'parallel'::text AS plan, fleiss, alpha_ord, alpha_int, est FROM order_aggs WHERE t = 'agree_r16';
+CREATE TEMP TABLE par_r17 AS SELECT t, 'parallel'::text AS plan, fleiss, alpha_ord, alpha_int, est FROM order_aggs WHERE t = 'agree_r17';
+INSERT INTO by_order SELECT * FROM par_r16 UNION ALL SELECT * FROM par_r17;
 SET max_parallel_workers_per_gather = 0;
-INSERT INTO by_order
-SELECT 'agree_rm', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_rm;
-INSERT INTO by_order
-SELECT 'agree_r16', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r16;
-INSERT INTO by_order
-SELECT 'agree_r17', 'serial', annqa.fleiss_kappa(item, rater, label), annqa.krippendorff_alpha(item, rater, label, 'ordinal'),
-       annqa.krippendorff_alpha(item, rater, label, 'interval'), annqa.agreement(item, rater, label, 'gwet_ac1') FROM agree_r17;
+INSERT INTO by_order SELECT t, 'serial', fleiss, alpha_ord, alpha_int, est FROM order_aggs;
 SET max_parallel_workers_per_gather = 2;
 SELECT b.t, b.plan, b.fleiss = s.fleiss AS fleiss_same, b.alpha_ord = s.alpha_ord AS alpha_ord_same,
        b.alpha_int = s.alpha_int AS alpha_int_same, b.est = s.est AS estimate_row_same
@@ -215,4 +214,5 @@ SET max_parallel_workers_per_gather = 0;
 SELECT pg_temp.err('SELECT annqa.fleiss_kappa(item, rater, label) FROM agree_dup');
 SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(item, rater, label, 'nominal') FROM agree_dup_rm$$);
 
+DROP VIEW order_aggs;
 DROP TABLE agree_par, agree_dup, agree_rm, agree_r16, agree_r17, agree_dup_rm, agree_many;
