@@ -274,6 +274,10 @@ DECLARE
     n_unit bigint;
     n_match_del bigint;
     n_unit_del bigint;
+    n_del bigint;
+    store text;
+    -- the derived tables refresh_matches fills, per dataset and batch
+    stores text[] := '{match_rows_store,unit_rows_store,item_rows_store,gold_item_store,item_class_store,agreement_store,pair_agreement_store}';
 BEGIN
     IF dataset IS NOT NULL AND NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.name = refresh_matches.dataset) THEN
         RAISE EXCEPTION 'annqa.refresh_matches: dataset "%" not found', dataset
@@ -299,14 +303,9 @@ BEGIN
         WHERE x.stale OR refresh_matches.force;
     END IF;
     IF dataset IS NULL THEN   -- stored rows of deleted datasets
-        DELETE FROM annqa.match_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.unit_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.item_rows_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.gold_item_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.item_class_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.pair_agreement_store s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
-        DELETE FROM annqa.stale_batch s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id);
+        FOREACH store IN ARRAY stores || 'stale_batch'::text LOOP
+            EXECUTE format('DELETE FROM annqa.%I s WHERE NOT EXISTS (SELECT 1 FROM annqa.dataset d WHERE d.dataset_id = s.dataset_id)', store);
+        END LOOP;
     END IF;
     IF ids IS NULL THEN
         RETURN 0;
@@ -337,29 +336,20 @@ BEGIN
     SELECT s.dataset_id, s.batch_id, coalesce(s.batch_id, -9223372036854775808)
     FROM annqa.stale_batch s WHERE s.dataset_id = ANY (ids) AND s.dataset_id <> ALL (full_ids);
     ANALYZE pg_temp.annqa_refresh_scope;
-    DELETE FROM annqa.match_rows_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.match_rows_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    GET DIAGNOSTICS n_match_del = ROW_COUNT;
-    DELETE FROM annqa.unit_rows_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.unit_rows_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    GET DIAGNOSTICS n_unit_del = ROW_COUNT;
-    DELETE FROM annqa.item_rows_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.item_rows_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    DELETE FROM annqa.gold_item_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.gold_item_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    DELETE FROM annqa.item_class_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.item_class_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    DELETE FROM annqa.agreement_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.agreement_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
-    DELETE FROM annqa.pair_agreement_store s WHERE s.dataset_id = ANY (full_ids);
-    DELETE FROM annqa.pair_agreement_store s USING pg_temp.annqa_refresh_scope sc
-    WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key AND s.dataset_id <> ALL (full_ids);
+    -- the previous rows: every row of the datasets recomputed wholly, the rows of the
+    -- stale batches of the others (n_match_del / n_unit_del: those deleted from the latter)
+    FOREACH store IN ARRAY stores LOOP
+        EXECUTE format('DELETE FROM annqa.%I s WHERE s.dataset_id = ANY ($1)', store) USING full_ids;
+        EXECUTE format('DELETE FROM annqa.%I s USING pg_temp.annqa_refresh_scope sc '
+                       'WHERE s.dataset_id = sc.dataset_id AND coalesce(s.batch_id, -9223372036854775808) = sc.batch_key '
+                       'AND s.dataset_id <> ALL ($1)', store) USING full_ids;
+        GET DIAGNOSTICS n_del = ROW_COUNT;
+        IF store = 'match_rows_store' THEN
+            n_match_del := n_del;
+        ELSIF store = 'unit_rows_store' THEN
+            n_unit_del := n_del;
+        END IF;
+    END LOOP;
 
     -- One pass over the annotations of the datasets, kept for the statements below:
     -- each annotator's objects per item and geometry family as parallel arrays in

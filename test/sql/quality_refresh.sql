@@ -98,6 +98,14 @@ SELECT d.name, r.stale, r.whole,
 FROM annqa.dataset d LEFT JOIN annqa.match_refresh r USING (dataset_id) ORDER BY d.dataset_id;
 $$;
 
+-- one box on an item of inc (by uri), by an annotator, of a class
+CREATE FUNCTION pg_temp.add(uri text, who text, cls text, b box) RETURNS void LANGUAGE sql AS $$
+INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box)
+SELECT i.item_id, a.annotator_id, c.class_id, 'box', b
+FROM annqa.item i, annqa.annotator a, annqa.label_class c JOIN annqa.dataset d USING (dataset_id)
+WHERE i.uri = add.uri AND a.name = add.who AND d.name = 'inc' AND c.name = add.cls;
+$$;
+
 -- the first refresh computes everything: 2 datasets; rows stored
 SELECT annqa.refresh_matches();
 SELECT d.name, r.match_rows > 0 AS has_match_rows, r.unit_rows > 0 AS has_unit_rows, r.stale, r.whole, r.golds IS NOT NULL AS golds
@@ -105,10 +113,7 @@ FROM annqa.match_refresh r JOIN annqa.dataset d USING (dataset_id) ORDER BY 1;
 SELECT * FROM pg_temp.stale();
 
 -- 1. an object added in inc/b1 and one deleted in inc/b2: those two batches only
-INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box)
-SELECT i.item_id, a.annotator_id, c.class_id, 'box', annqa.xywh(5, 5, 20, 20)
-FROM annqa.item i, annqa.annotator a, annqa.label_class c JOIN annqa.dataset d USING (dataset_id)
-WHERE i.uri = 'inc/b1/3' AND a.name = 'h1' AND d.name = 'inc' AND c.name = 'car';
+SELECT pg_temp.add('inc/b1/3', 'h1', 'car', annqa.xywh(5, 5, 20, 20));
 DELETE FROM annqa.annotation WHERE annotation_id = (
     SELECT min(an.annotation_id) FROM annqa.annotation an JOIN annqa.item i USING (item_id)
     JOIN annqa.annotator a USING (annotator_id) WHERE i.uri = 'inc/b2/1' AND a.name = 'h2');
@@ -134,10 +139,7 @@ SELECT annqa.refresh_matches();
 SELECT * FROM pg_temp.same_as_full();
 
 -- 3. a new rater (h4) in b2: b2's raters change, so every item of b2 gets new pairs
-INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box)
-SELECT i.item_id, a.annotator_id, c.class_id, 'box', annqa.xywh(50, 50, 30, 30)
-FROM annqa.item i, annqa.annotator a, annqa.label_class c JOIN annqa.dataset d USING (dataset_id)
-WHERE i.uri = 'inc/b2/4' AND a.name = 'h4' AND d.name = 'inc' AND c.name = 'person';
+SELECT pg_temp.add('inc/b2/4', 'h4', 'person', annqa.xywh(50, 50, 30, 30));
 SELECT * FROM pg_temp.stale();
 SELECT annqa.refresh_matches();
 -- h4 is now compared with h1, h2 and h3 on all 4 items of b2 (and on no other batch)
@@ -157,10 +159,7 @@ SELECT * FROM pg_temp.same_as_full();
 
 -- 5. a new gold annotator (g2) with one object in b3: gold comparisons of every batch
 --    change, so the refresh recomputes the whole dataset (stale_batch names only b3)
-INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box)
-SELECT i.item_id, a.annotator_id, c.class_id, 'box', annqa.xywh(5, 5, 20, 20)
-FROM annqa.item i, annqa.annotator a, annqa.label_class c JOIN annqa.dataset d USING (dataset_id)
-WHERE i.uri = 'inc/b3/1' AND a.name = 'g2' AND d.name = 'inc' AND c.name = 'car';
+SELECT pg_temp.add('inc/b3/1', 'g2', 'car', annqa.xywh(5, 5, 20, 20));
 SELECT * FROM pg_temp.stale();
 SELECT annqa.refresh_matches();
 -- g2 is a gold reference on the gold items of b1, b2 and b3 (and of the items without a batch)
