@@ -226,27 +226,27 @@ WITH imgs AS NOT MATERIALIZED (   -- the images export_coco(dataset) writes
 ), cat_pos AS (
     SELECT c.*, row_number() OVER (ORDER BY c.class_id) - 1 AS k FROM cats c
 )
-SELECT CASE WHEN r.part < 4 THEN r.path END, CASE WHEN r.part < 4 THEN r.problem END,
-       CASE WHEN r.part = 4 THEN r.path END, CASE WHEN r.part = 4 THEN r.problem::bigint END FROM (
+SELECT r.path, r.problem, r.kind, r.item_id FROM (
     SELECT 1 AS part, i.k AS k, 0 AS ord, format('images[%s]', i.k) AS path,
            CASE WHEN abs(i.item_id) >= 9000000000000000 THEN 'id is missing or not an integer'
                 WHEN i.item_id = 0 THEN 'id is 0'
-                WHEN i.height IS NULL THEN 'width and height are not positive integers' END AS problem
+                WHEN i.height IS NULL THEN 'width and height are not positive integers' END AS problem,
+           NULL::text AS kind, NULL::bigint AS item_id
     FROM img_pos i
     UNION ALL
     SELECT 2, c.k, 0, format('categories[%s]', c.k),
            CASE WHEN abs(c.class_id) >= 9000000000000000 THEN 'id is missing or not an integer'
-                WHEN c.class_id = 0 THEN 'id is 0' END
+                WHEN c.class_id = 0 THEN 'id is 0' END, NULL, NULL
     FROM cat_pos c
     UNION ALL
-    SELECT 3, q.k, a.ord, format('annotations[%s]', q.k), a.problem
+    SELECT 3, q.k, a.ord, format('annotations[%s]', q.k), a.problem, NULL, NULL
     FROM ann_problems a JOIN pos q USING (id)
-    UNION ALL   -- the item of the first exported annotation of each kind (problem NULL)
-    SELECT 4, 0, 0, x.kind, x.item_id::text
+    UNION ALL   -- the item of the first exported annotation of each kind (path and problem NULL)
+    SELECT 4, 0, 0, NULL, NULL, x.kind, x.item_id
     FROM exported x WHERE x.id IN (SELECT min(e.id) FROM exported e GROUP BY e.kind)
 ) r
 WHERE r.problem IS NOT NULL OR r.part = 4
-ORDER BY r.part, r.k, r.ord, r.path;
+ORDER BY r.part, r.k, r.ord, r.kind;
 $fn$;
 COMMENT ON FUNCTION annqa.coco_export_scan(bigint) IS 'the pass behind annqa.coco_export_problems: its rows (kind and item_id NULL), then for each kind of exported annotation the item of the first one (path and problem NULL), which the release gate adds to the sample it exports for real';
 
