@@ -1327,7 +1327,8 @@ cmp_edge(const void *a, const void *b)
 /*
  * Cluster objects of several raters into units (CVAT's consensus
  * constraints): pairs are proposed by an optimal one-to-one matching between
- * every two raters (pairs with similarity >= threshold and > 0), then merged
+ * every two raters under CVAT's threshold rule (annqa_match_pair_distance:
+ * pairs below the threshold are excluded before the assignment), then merged
  * greedily from the most similar pair down, a merge being allowed only when
  * the merged unit still has at most one object per rater and every two of its
  * members reach the threshold.
@@ -1422,9 +1423,11 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 				if (na == 0 || nb == 0)
 					continue;
 				cost = palloc(sizeof(double) * na * nb);
+				/* CVAT's rule: pairs that cannot match are excluded before
+				 * the assignment (distance 1), then never kept */
 				for (i = 0; i < na; i++)
 					for (j = 0; j < nb; j++)
-						cost[i * nb + j] = 1.0 - sim[(size_t) ia[i] * n + ib[j]];
+						cost[i * nb + j] = annqa_match_pair_distance(sim[(size_t) ia[i] * n + ib[j]], threshold);
 				annqa_assign(cost, na, nb, res,
 							 alloc_workspace(annqa_assign_workspace_size(na, nb), fn),
 							 annqa_match_interrupt, NULL);
@@ -1435,7 +1438,7 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 					if (res[i] < 0)
 						continue;
 					s = sim[(size_t) ia[i] * n + ib[res[i]]];
-					if (s > 0 && s >= threshold)
+					if (cost[i * nb + res[i]] != 1.0)
 					{
 						if (ne == cap)
 						{
@@ -1482,9 +1485,7 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 		for (x = ra; x >= 0 && ok; x = next[x])
 			for (y = rb; y >= 0 && ok; y = next[y])
 			{
-				double		s = sim[(size_t) x * n + y];
-
-				if (!(s > 0) || s < threshold)
+				if (annqa_match_pair_distance(sim[(size_t) x * n + y], threshold) == 1.0)
 					ok = false;
 			}
 		if (!ok)

@@ -5,6 +5,7 @@
 #include "match_core.h"
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
@@ -26,6 +27,22 @@ annqa_match_workspace_size(int ng, int nt)
 		ALIGN8(((size_t) ng + 1) * sizeof(int)) * 2 +
 		ALIGN8(((size_t) nt + 1) * sizeof(int)) + 64;
 }
+
+/*
+ * CVAT's distance of a pair with similarity s under threshold thr: 1 - s, or
+ * 1 when the pair cannot match (not finite, or 1 - s > 1 - thr).  A pair is
+ * kept after the assignment exactly when this is not 1.
+ */
+double
+annqa_match_pair_distance(double s, double thr)
+{
+	double		d = 1.0 - s;
+
+	if (!isfinite(d) || d > 1.0 - thr)
+		return 1.0;
+	return d;
+}
+#define pair_distance annqa_match_pair_distance
 
 /* One assignment pass over the free golds and tests. */
 static int
@@ -56,7 +73,7 @@ run_pass(const AnnqaMatchInput *in, AnnqaMatchOutput *out, bool same_label_only,
 
 			if (same_label_only && in->glabel[g] != in->tlabel[t])
 				s = 0;
-			cost[(size_t) a * nt + b] = 1.0 - s;
+			cost[(size_t) a * nt + b] = pair_distance(s, in->thr[g]);
 		}
 	rc = annqa_assign(cost, ng, nt, res, aws, interrupt, arg);
 	if (rc != ANNQA_ASSIGN_OK)
@@ -65,15 +82,12 @@ run_pass(const AnnqaMatchInput *in, AnnqaMatchOutput *out, bool same_label_only,
 	{
 		int			g = gi[a],
 					t;
-		double		s;
 
 		if (res[a] < 0)
 			continue;
 		t = ti[res[a]];
-		s = in->sim[(size_t) g * in->nt + t];
-		if (same_label_only && in->glabel[g] != in->tlabel[t])
-			continue;
-		if (!(s > 0) || s < in->thr[g])
+		/* the clipped distance of the pair: 1 when it cannot match */
+		if (cost[(size_t) a * nt + res[a]] == 1.0)
 			continue;
 		out->gold_test[g] = t;
 		out->test_gold[t] = g;

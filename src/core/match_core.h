@@ -5,8 +5,15 @@
  * similarity matrix (and, for crowd regions, the crowd similarity) and maps
  * labels to integer ids; this file decides the pairs and their statuses.
  *
- * Rule (CVAT): cost = 1 - similarity, solved exactly (assign.h); an assigned
- * pair is kept when similarity > 0 and similarity >= the gold's threshold.
+ * Rule (CVAT, quality_control/matching.py _match_segments_once): distance
+ * d = 1 - similarity; a pair that cannot match (d > 1 - threshold of its
+ * gold, d not finite, or similarity 0) gets d = 1 BEFORE the assignment, so
+ * the exact assignment (assign.h) maximises the similarity of the pairs that
+ * can match and a weak pair never takes the partner of a strong one; an
+ * assigned pair is kept when !(d > 1 - threshold) and d != 1.  In exact
+ * arithmetic that is similarity >= threshold and > 0; in double precision it
+ * is CVAT's comparison, which can keep a similarity a few ulps below the
+ * threshold (1 - 0.49999999999999994 rounds to 0.5).
  *   two_pass: pass 1 allows only same-label pairs (other pairs count as
  *   similarity 0), pass 2 matches the leftovers with any label.  Without
  *   two_pass, one label-agnostic pass (CVAT 2.x).  A kept pair is MATCHED
@@ -25,7 +32,7 @@
 
 enum
 {
-	ANNQA_ST_MATCHED = 0,		/* same label, similarity >= threshold */
+	ANNQA_ST_MATCHED = 0,		/* same label, 1 - similarity <= 1 - threshold */
 	ANNQA_ST_MISMATCH = 1,		/* geometry matched, label differs */
 	ANNQA_ST_MISSING = 2,		/* gold only */
 	ANNQA_ST_EXTRA = 3,			/* test only */
@@ -53,6 +60,13 @@ typedef struct AnnqaMatchOutput
 	int		   *test_gold;		/* nt: matched or absorbing gold index, or -1 */
 	int		   *test_status;	/* nt: MATCHED, MISMATCH, EXTRA or IGNORED */
 } AnnqaMatchOutput;
+
+/*
+ * CVAT's distance of a pair of similarity s under threshold thr: 1 - s, or 1
+ * when the pair cannot match (see the rule above).  Other callers that match
+ * under a threshold (object units) use it for the same rule.
+ */
+extern double annqa_match_pair_distance(double s, double thr);
 
 /* Workspace bytes for an ng x nt problem; 0 on size_t overflow. */
 extern size_t annqa_match_workspace_size(int ng, int nt);

@@ -51,6 +51,33 @@ SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
 FROM annqa.match(ARRAY[pg_temp.b(0, 10), pg_temp.b(4, 14)], '{x,x}',
                  ARRAY[pg_temp.b(1, 11), pg_temp.b(-3, 7)], '{x,x}');
 
+-- ---------------------------------------------------------------- threshold before the assignment
+-- CVAT (quality_control/matching.py) sets the distance of every pair below the
+-- threshold to 1 BEFORE solving, so a weak pair cannot take the partner of a
+-- strong one.  Gold G1 [0,10], G2 [-6,5]; test T1 [0,5], T2 [7,10], all 'x':
+--   G1-T1 5/10 = 0.5, G1-T2 3/10 = 0.3, G2-T1 5/11 = 0.4545, G2-T2 0.
+-- Maximising the raw total would pick G1-T2 + G2-T1 (0.7545 > 0.5) and then
+-- drop both (below 0.5): nothing matched.  With CVAT's rule only G1-T1 can
+-- match: (1, 1, 0.5, matched), (2, NULL, missing), (NULL, 2, extra).
+SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
+FROM annqa.match(ARRAY[pg_temp.b(0, 10), pg_temp.b(-6, 5)], '{x,x}',
+                 ARRAY[pg_temp.b(0, 5), pg_temp.b(7, 10)], '{x,x}');
+-- the same with test labels 'y': pass 1 (same label) finds nothing, pass 2
+-- gives G1-T1 as mismatching_label; the unit pairing of object_units follows
+-- the same rule (one unit G1+T1, then G2 and T2 alone)
+SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
+FROM annqa.match(ARRAY[pg_temp.b(0, 10), pg_temp.b(-6, 5)], '{x,x}',
+                 ARRAY[pg_temp.b(0, 5), pg_temp.b(7, 10)], '{y,y}');
+SELECT unit, annotator, object_idx, label
+FROM annqa.object_units(ARRAY[pg_temp.b(0, 10), pg_temp.b(-6, 5), pg_temp.b(0, 5), pg_temp.b(7, 10)],
+                        '{x,x,x,x}', '{g,g,t,t}', 0.5)
+ORDER BY unit, annotator;
+-- CVAT compares distances, 1 - IoU > 1 - threshold, in double precision: an
+-- IoU of 0.49999999999999994 (the double just below 0.5) gives 1 - IoU =
+-- 0.5 exactly, so the pair is kept at threshold 0.5
+SELECT gold_idx, test_idx, similarity < 0.5 AS below_half, status
+FROM annqa.match(ARRAY[box '((0,0),(1,1))'], '{x}', ARRAY[box '((0,0),(0.49999999999999994,1))'], '{x}', 0.5);
+
 -- ---------------------------------------------------------------- one pass vs two passes
 -- Gold G1 'cat' [0,10].  Test T1 'dog' [0,10] (IoU 1), T2 'cat' [1,11] (IoU 9/11).
 -- One label-agnostic pass (CVAT 2.x) gives G1 to the wrong-label T1:
