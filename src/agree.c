@@ -1679,6 +1679,9 @@ rd_dict(Reader *rd, Dict *d, MemoryContext cxt)
 
 	if (n > (rd->len - rd->pos) / 4)
 		bad_state(rd, "Dictionary size exceeds the data");
+	/* a key set the configuration says is not there (wide form) has no hash */
+	if (n > 0 && d->kind == AGREE_KIND_NONE)
+		bad_state(rd, "Keys in a dictionary of no kind");
 	for (i = 0; i < n; i++)
 	{
 		if (d->kind == AGREE_KIND_TEXT)

@@ -85,6 +85,25 @@ SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
   'agree1:' || encode(set_byte(b, length(b) - 1, 200), 'base64')))
 FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM s) t;
 
+-- A wide-form (two-rater) state has no item or rater keys; a state that claims
+-- some anyway was read into a dictionary without a hash table and crashed the
+-- server (found by a differential run, 2026-11-28).  The exact input, then every
+-- single-byte corruption of a wide-form state with four values per byte: each is
+-- rejected (22P02) or still a valid state.
+SELECT pg_temp.err($$SELECT 'agree1:QUdSMQECAAABAAAAAAAAAD/uZmZmZmZmAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'::annqa.agree_state$$);
+CREATE AGGREGATE pg_temp.st_pair(text, text) (SFUNC = annqa.agree_trans_pair, STYPE = annqa.agree_state);
+CREATE TEMP TABLE sw AS
+SELECT pg_temp.st_pair(a, b) AS s FROM (VALUES ('x', 'x'), ('x', 'y'), ('y', 'y'), ('z', 'y')) v(a, b);
+SELECT round(annqa.agree_final_cohen_kappa(s)::numeric, 6) AS wide_kappa,
+       s::text::annqa.agree_state::text = s::text AS wide_round_trip FROM sw;
+SELECT count(*) AS corruptions,
+       count(*) FILTER (WHERE r LIKE '22P02%' OR r = 'no error') AS rejected_or_valid
+FROM (SELECT pg_temp.err(format('SELECT annqa.agree_final_cohen_kappa(%L::annqa.agree_state)',
+          'agree1:' || encode(set_byte(b, n, v), 'base64'))) AS r
+      FROM (SELECT decode(substr(s::text, 8), 'base64') AS b FROM sw) t,
+           generate_series(0, length(b) - 1) n,
+           LATERAL (VALUES (0), (1), (255), ((get_byte(b, n) + 1 + n) % 256)) vv(v)) x;
+
 -- ---------------------------------------------------------------- bad binary: 22P03
 -- a COPY binary file whose one field is a truncated state
 DO $$
