@@ -765,14 +765,28 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 	}
 	else if (level == AGREE_INTERVAL)
 	{
+		/*
+		 * 2 n Σ n_k (x_k - mean)² / (n (n - 1)), on values shifted by the
+		 * first pairable value so that identical values give exactly 0 (a
+		 * float mean of equal values leaves rounding residue, and 0/0 must
+		 * stay undefined); one distinct pairable value: D_e = 0.
+		 */
 		double		mean = 0,
-					ss = 0;
+					ss = 0,
+					x0 = nu > 0 ? x[iwork[0]] : 0;
 
-		for (k = 0; k < q; k++)
-			mean += nc[k] * x[k];
-		mean /= n;
-		for (k = 0; k < q; k++)
-			ss += nc[k] * (x[k] - mean) * (x[k] - mean);
+		if (nu >= 2)
+		{
+			for (a = 0; a < nu; a++)
+				mean += nc[iwork[a]] * (x[iwork[a]] - x0);
+			mean /= n;
+			for (a = 0; a < nu; a++)
+			{
+				double		y = (x[iwork[a]] - x0) - mean;
+
+				ss += nc[iwork[a]] * y * y;
+			}
+		}
 		d_e = 2 * n * ss / (n * (n - 1));
 	}
 	else
@@ -803,13 +817,19 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 		}
 		if (level == AGREE_INTERVAL)
 		{
-			double		mean = 0;
+			/* shifted by the unit's first value: equal values give exactly 0 */
+			double		mean = 0,
+						x0 = x[cat[ptr[pt]]];
 
 			for (j = ptr[pt]; j < ptr[pt + 1]; j++)
-				mean += x[cat[j]];
+				mean += x[cat[j]] - x0;
 			mean /= (double) m;
 			for (j = ptr[pt]; j < ptr[pt + 1]; j++)
-				s += (x[cat[j]] - mean) * (x[cat[j]] - mean);
+			{
+				double		y = (x[cat[j]] - x0) - mean;
+
+				s += y * y;
+			}
 			s *= 2 * (double) m;
 		}
 		else

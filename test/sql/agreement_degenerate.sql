@@ -67,3 +67,11 @@ FROM generate_series(1, 6) i, unnest('{A,BB,C}'::text[]) r WHERE NOT (i = 1 AND 
 -- unit has another value
 SELECT annqa.krippendorff_alpha(item, rater, v, 'interval') AS alpha
 FROM (VALUES (1::bigint, 'A'::text, 3::float8), (1, 'B', 3), (2, 'A', 3), (2, 'B', 3), (3, 'A', 9)) t(item, rater, v);
+-- the same with values that are not exact in binary (0.1, 7.77): identical
+-- values must give D_o = D_e = 0 exactly, not a rounding residue of a float
+-- mean (which gave -0.25 and -3 before 2026-11-28); every answer NULL
+SELECT (SELECT annqa.krippendorff_alpha(i, r, 0.1::float8, 'interval') FROM generate_series(1, 2) i, generate_series(1, 3) r) AS two_units_of_three,
+       (SELECT annqa.krippendorff_alpha(i, r, 7.77::float8, 'interval') FROM generate_series(1, 1) i, generate_series(1, 7) r) AS one_unit_of_seven,
+       (SELECT annqa.krippendorff_alpha(i, r, 0.1::float8, 'interval') FROM generate_series(1, 3) i, generate_series(1, 2) r) AS three_units_of_two,
+       (SELECT (a.p_o, a.p_e)::text FROM (SELECT (annqa.agreement(i::bigint, r::bigint, 0.1::float8, 'krippendorff_alpha', '{"level": "interval"}')).*
+                                          FROM generate_series(1, 2) i, generate_series(1, 3) r) a) AS d_o_d_e;
