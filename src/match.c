@@ -512,6 +512,17 @@ annqa_match_parse_options(Jsonb *jb, const char *fn, const char *const *allowed,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("%s: options.sigmas must be positive", fn)));
 		}
+		else if (strcmp(key, "image_size") == 0)
+		{
+			int			n;
+			double	   *wh = jb_numbers(&v, fn, key, &n, false);
+
+			if (n != 2 || !(wh[0] > 0) || !(wh[1] > 0) || !isfinite(wh[0] * wh[1]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: options.image_size must be [width, height], both positive", fn)));
+			o->image_area = wh[0] * wh[1];
+		}
 		else if (strcmp(key, "area") == 0)
 		{
 			int			i;
@@ -837,7 +848,7 @@ static const char *const geom_options[] = {
 	"two_pass", "low_overlap_threshold", "gold_crowd", "threshold_by_area", NULL
 };
 static const char *const kp_options[] = {
-	"two_pass", "low_overlap_threshold", "threshold_by_area", "sigmas", "area", NULL
+	"two_pass", "low_overlap_threshold", "threshold_by_area", "sigmas", "area", "image_size", NULL
 };
 static const char *const tag_options[] = {"two_pass", NULL};
 
@@ -939,10 +950,92 @@ read_keypoints(ArrayType *arr, const char *fn, const char *what, int *nobj, int 
 	return v;
 }
 
+/* datumaro's Points.get_bbox: the box of the keypoints that are not absent (v != 0), or 0s */
+static void
+kp_bbox(const double *p, int nkp, double *b)
+{
+	bool		any = false;
+	int			k;
+
+	b[0] = b[1] = b[2] = b[3] = 0;
+	for (k = 0; k < nkp; k++, p += 3)
+	{
+		if (p[2] == 0)
+			continue;
+		if (!any)
+		{
+			b[0] = b[2] = p[0];
+			b[1] = b[3] = p[1];
+			any = true;
+			continue;
+		}
+		b[0] = Min(b[0], p[0]);
+		b[2] = Max(b[2], p[0]);
+		b[1] = Min(b[1], p[1]);
+		b[3] = Max(b[3], p[1]);
+	}
+}
+
 /*
- * The OKS matrix of gold (rows) and test keypoint objects, with the sigmas
- * and gold areas of the options (defaults: 0.09, the bounding box of the
- * visible gold keypoints).  *area receives the gold areas.
+ * CVAT's keypoint similarity (quality_control/annotation_matching.py,
+ * KeypointsMatcher.distance and oks()), without its early exit when the two
+ * boxes do not intersect (CVAT bug #9957):
+ *   visible = v == 2 (datumaro's Visibility.visible); box = the keypoints with
+ *   v != 0; scale = the area of the mean of the two boxes (their corners
+ *   averaged), or the image area when both boxes have area 0 (CVAT's rule for
+ *   point groups without a box) and options.image_size is given;
+ *   OKS = sum over keypoints visible in both of exp(-d^2 / (2 scale (2 sigma)^2))
+ *         / the number of keypoints visible in either.
+ * No keypoint visible in either, or no scale: 0 (CVAT: NaN, never matched).
+ */
+static double
+cvat_kp_similarity(const double *g, const double *t, int nkp, const double *sig, int nsig,
+				   double image_area)
+{
+	double		bg[4],
+				bt[4],
+				scale,
+				num = 0;
+	int			den = 0,
+				k;
+
+	kp_bbox(g, nkp, bg);
+	kp_bbox(t, nkp, bt);
+	if ((bg[2] - bg[0]) * (bg[3] - bg[1]) == 0 && (bt[2] - bt[0]) * (bt[3] - bt[1]) == 0)
+		scale = image_area;
+	else
+		scale = ((bg[2] + bt[2]) / 2 - (bg[0] + bt[0]) / 2) *
+			((bg[3] + bt[3]) / 2 - (bg[1] + bt[1]) / 2);
+	if (!(scale > 0) || !isfinite(scale))
+		return 0;
+	for (k = 0; k < nkp; k++)
+	{
+		const double *pg = g + 3 * (size_t) k,
+				   *pt = t + 3 * (size_t) k;
+		bool		vg = pg[2] == 2,
+					vt = pt[2] == 2;
+
+		if (vg || vt)
+			den++;
+		if (vg && vt)
+		{
+			double		sigma = sig[nsig == 1 ? 0 : k],
+						dx = pg[0] - pt[0],
+						dy = pg[1] - pt[1];
+
+			num += exp(-(dx * dx + dy * dy) / (2 * scale * (2 * sigma) * (2 * sigma)));
+		}
+	}
+	return den > 0 ? num / den : 0;
+}
+
+/*
+ * The keypoint similarity matrix of gold (rows) and test objects.  With
+ * options.area (one per gold object): COCO's OKS (pycocotools computeOks:
+ * keypoints with v > 0 in gold, the gold area as scale).  Without: CVAT's
+ * (cvat_kp_similarity).  Sigmas: options.sigmas, default 0.09 (CVAT's
+ * oks_sigma).  *area receives each gold object's area for threshold_by_area:
+ * options.area, or the box of its keypoints with v != 0.
  */
 static double *
 oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
@@ -954,8 +1047,7 @@ oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
 				nkt,
 				nkp,
 				g,
-				t,
-				k;
+				t;
 	const double *gold = read_keypoints(ga, fn, "gold", &ng, &nkg);
 	const double *test = read_keypoints(ta, fn, "test", &nt, &nkt);
 	double	   *sim,
@@ -989,22 +1081,10 @@ oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
 			area[g] = o->area[g];
 		else
 		{
-			/* the bounding box of the visible gold keypoints */
-			double		lx = INFINITY, ly = INFINITY, hx = -INFINITY, hy = -INFINITY;
+			double		b[4];
 
-			for (k = 0; k < nkp; k++)
-			{
-				const double *p = gold + ((size_t) g * nkp + k) * 3;
-
-				if (p[2] > 0)
-				{
-					lx = Min(lx, p[0]);
-					hx = Max(hx, p[0]);
-					ly = Min(ly, p[1]);
-					hy = Max(hy, p[1]);
-				}
-			}
-			area[g] = hx > lx && hy > ly ? (hx - lx) * (hy - ly) : 0;
+			kp_bbox(gold + (size_t) g * nkp * 3, nkp, b);
+			area[g] = (b[2] - b[0]) * (b[3] - b[1]);
 		}
 	}
 	sim = annqa_match_alloc_matrix(ng, nt, fn);
@@ -1012,10 +1092,13 @@ oks_sim(ArrayType *ga, ArrayType *ta, const char *fn, const AnnqaMatchOpts *o,
 	{
 		for (t = 0; t < nt; t++)
 		{
+			const double *pg = gold + (size_t) g * nkp * 3,
+					   *pt = test + (size_t) t * nkp * 3;
 			double		s;
 
-			if (!annqa_geom_oks(gold + (size_t) g * nkp * 3, test + (size_t) t * nkp * 3,
-								nkp, sig, nsig, area[g], &s))
+			if (!o->area)
+				s = cvat_kp_similarity(pg, pt, nkp, sig, nsig, o->image_area);
+			else if (!annqa_geom_oks(pg, pt, nkp, sig, nsig, area[g], &s))
 				s = 0;			/* no visible gold keypoint: nothing to match on */
 			sim[(size_t) g * nt + t] = annqa_check_result(s, fn);
 		}
@@ -1050,7 +1133,7 @@ Datum
 annqa_oks_matrix(PG_FUNCTION_ARGS)
 {
 	const char *fn = "annqa.oks_matrix";
-	static const char *const allowed[] = {"sigmas", "area", NULL};
+	static const char *const allowed[] = {"sigmas", "area", "image_size", NULL};
 	int			ng,
 				nt;
 	AnnqaMatchOpts o;

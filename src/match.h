@@ -21,8 +21,9 @@ typedef struct AnnqaMatchOpts
 	int			ntba;			/* number of pairs */
 	double	   *sigmas;			/* keypoints only */
 	int			nsigmas;
-	double	   *area;			/* keypoints only: gold areas */
+	double	   *area;			/* keypoints only: gold areas (COCO OKS) */
 	int			narea;
+	double		image_area;		/* keypoints only: image_size w * h, or 0 */
 } AnnqaMatchOpts;
 
 /* Parse options; keys not in allowed (a NULL-terminated list) raise 22023. */

@@ -52,6 +52,11 @@ SELECT pg_temp.err($$SELECT * FROM annqa.match('{0,0,2}'::float8[], '{a}', '{}':
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2,1,1,2}}'::float8[], '{a}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"sigmas": [0.1, 0.2]}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"sigmas": -1}')$$);
+-- image_size must be [width, height], both positive (22023); boxes do not take it
+SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"image_size": [0, 5]}')$$);
+SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"image_size": [640]}')$$);
+SELECT pg_temp.err($$SELECT annqa.oks_matrix('{{0,0,2}}'::float8[], '{{0,0,2}}'::float8[], '{"image_size": [1e300, 1e300]}')$$);
+SELECT pg_temp.err($$SELECT * FROM annqa.match('{}'::box[], '{}', '{}'::box[], '{}', 0.5, '{"image_size": [640, 480]}')$$);
 SELECT pg_temp.err($$SELECT * FROM annqa.match('{{0,0,2}}'::float8[], '{a}', '{{0,0,2}}'::float8[], '{a}', 0.5, '{"area": [1, 2]}')$$);
 -- similarity matrices: crowd flags of the wrong length (22023) or NULL (22004)
 SELECT pg_temp.err($$SELECT annqa.iou_matrix(ARRAY[box '((0,0),(1,1))'], ARRAY[box '((0,0),(1,1))'], '{true,false}')$$);

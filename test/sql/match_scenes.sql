@@ -205,6 +205,36 @@ FROM annqa.oks_matrix('{{0,0,2,10,0,2},{100,100,2,110,100,2}}'::float8[],
                       '{{101,100,2,111,100,2},{0,0,2,10,0,2}}'::float8[],
                       '{"sigmas": 0.1, "area": [100, 100]}') m;
 
+-- Without options.area the similarity is CVAT's (annotation_matching.py,
+-- KeypointsMatcher + oks()): visible means v = 2; the box of an object is that
+-- of its keypoints with v <> 0; scale = area of the mean of the two boxes;
+-- OKS = sum over keypoints visible in both of exp(-d^2 / (2 scale (2 sigma)^2))
+-- / number visible in either.  Default sigma 0.09: 2 (2 sigma)^2 = 0.0648.
+-- Gold G1 (0,0),(10,10) both v 2.  T1 (0,0) v 2, (10,10) v 1; T2 = G1 + (1,1).
+--   G1-T1: boxes equal, scale 100; point 1 d = 0 -> 1; point 2 visible in gold
+--     only -> 0 in the sum, 1 in the count: OKS = 1/2 = 0.5.
+--   G1-T2: mean box (0.5,0.5)-(10.5,10.5), scale 100; d^2 = 2 for both:
+--     exp(-2 / 6.48) = 0.734444 (COCO's OKS with the gold box would give
+--     T1 1 and match it).  Expected G1-T2 matched 0.734444, T1 extra.
+SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
+FROM annqa.match('{{0,0,2,10,10,2}}'::float8[], '{p}', '{{0,0,2,10,10,1},{1,1,2,11,11,2}}'::float8[], '{p,p}', 0.5);
+-- scale from both boxes: G (0,0),(10,0),(0,10) and T (0,0),(12,0),(0,12):
+-- mean box (0,0)-(11,11), scale 121, d^2 0, 4, 4:
+-- (1 + 2 exp(-4 / (2 * 121 * 0.0324))) / 3 = 0.733603
+SELECT round(m[1][1]::numeric, 6) AS mean_box_scale
+FROM annqa.oks_matrix('{{0,0,2,10,0,2,0,10,2}}'::float8[], '{{0,0,2,12,0,2,0,12,2}}'::float8[]) m;
+-- one keypoint each (both boxes of area 0): CVAT scales by the image area;
+-- options.image_size [100, 50] -> 5000: exp(-1 / (2 * 5000 * 0.0324)) = 0.996918;
+-- without image_size there is no scale: 0, so missing + extra
+SELECT round(m[1][1]::numeric, 6) AS image_scale
+FROM annqa.oks_matrix('{{5,5,2}}'::float8[], '{{6,5,2}}'::float8[], '{"image_size": [100, 50]}') m;
+SELECT gold_idx, test_idx, status FROM annqa.match('{{5,5,2}}'::float8[], '{p}', '{{6,5,2}}'::float8[], '{p}');
+-- boxes that do not intersect: CVAT returns 0 (its bug #9957), annqa computes:
+-- G (0,0),(4,4), T (5,5),(9,9), sigma 1: mean box (2.5,2.5)-(6.5,6.5), scale 16,
+-- d^2 = 50 for both: exp(-50 / (2 * 16 * 4)) = 0.676634, matched at 0.5
+SELECT gold_idx, test_idx, round(similarity::numeric, 6) AS similarity, status
+FROM annqa.match('{{0,0,2,4,4,2}}'::float8[], '{p}', '{{5,5,2,9,9,2}}'::float8[], '{p}', 0.5, '{"sigmas": 1}');
+
 -- ---------------------------------------------------------------- tags
 -- CVAT's tag similarity 0.5 + 0.5 [same label], threshold 0.5.
 -- Gold {cat, dog}, test {dog, bird}: pass 1 pairs dog-dog (1); pass 2 pairs
