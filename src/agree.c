@@ -2254,7 +2254,9 @@ declare_array(AgreeState *st, ArrayType *arr, const char *fn)
 	Oid			et = ARR_ELEMTYPE(arr);
 
 	if (kind_of_type(et, fn) != st->cfg.label_kind)
-		elog(ERROR, "%s: categories array type does not match the labels", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: categories array type does not match the labels", fn)));
 	get_typlenbyvalalign(et, &typlen, &byval, &align);
 	deconstruct_array(arr, et, typlen, byval, align, &el, &nulls, &n);
 	if (n == 0)
@@ -2444,7 +2446,9 @@ state_create(FunctionCallInfo fcinfo, Shape shape, MemoryContext aggcxt, const c
 		c.mode = AGREE_MODE_PAIRS;
 		c.label_kind = kind_of_type(get_fn_expr_argtype(fcinfo->flinfo, 1), fn);
 		if (kind_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2), fn) != c.label_kind)
-			elog(ERROR, "%s: label types differ", fn);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s: label types differ", fn)));
 	}
 	else
 	{
@@ -2453,7 +2457,9 @@ state_create(FunctionCallInfo fcinfo, Shape shape, MemoryContext aggcxt, const c
 		c.rater_kind = kind_of_type(get_fn_expr_argtype(fcinfo->flinfo, 2), fn);
 		c.label_kind = kind_of_type(get_fn_expr_argtype(fcinfo->flinfo, 3), fn);
 		if (c.item_kind == AGREE_KIND_FLOAT || c.rater_kind == AGREE_KIND_FLOAT)
-			elog(ERROR, "%s: keys must be bigint or text", fn);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s: keys must be bigint or text", fn)));
 	}
 	st = state_new(aggcxt, &c);
 	switch (shape)
@@ -2521,7 +2527,10 @@ agree_trans_common(FunctionCallInfo fcinfo, Shape shape, const char *fn)
 				l;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: a transition function, callable only by an aggregate", fn),
+				 errhint("Use it as the SFUNC of an aggregate over annqa.agree_state.")));
 	(void) a;
 	if (pairs ? (PG_ARGISNULL(1) || PG_ARGISNULL(2)) : PG_ARGISNULL(3))
 	{
@@ -2778,7 +2787,10 @@ annqa_agree_combine(PG_FUNCTION_ARGS)
 			   *src;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "annqa_agree_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("annqa.agree_combine: a combine function, callable only by an aggregate"),
+				 errhint("Use it as the SFUNC or COMBINEFUNC of an aggregate over annqa.agree_state.")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -2913,6 +2925,8 @@ typedef struct Computed
 	double		conf_level;
 } Computed;
 
+static void check_label_values(int q, const double *x, const char *fn);
+
 /* Build the cells (k, l, count) of the table of pairs (a[i], b[i]) -> catof. */
 static void
 two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Size np,
@@ -2956,12 +2970,34 @@ two_rater(AgreeState *st, AgreeStat stat, const uint32 *pa, const uint32 *pb, Si
 		cc[nc] = 1;
 		nc++;
 	}
+	if (st->cfg.weights != AGREE_W_NONE)
+		check_label_values(q, x, fn);
 	agree_weight_init(&ws, q, (AgreeWeights) st->cfg.weights, x);
 	{
 		double	   *work = palloc_extended(mul_size(agree_work_doubles(q), sizeof(double)), MCXT_ALLOC_HUGE);
 
 		agree_two_rater(stat, &ws, nc, ck, cl, cc, work, &out->res);
 	}
+}
+
+/*
+ * Value-based weights and the interval and ratio levels square differences
+ * of label values: values beyond +-1e100 could overflow to Infinity and NaN
+ * (the statistics are documented never to be NaN), so they are refused.
+ */
+static void
+check_label_values(int q, const double *x, const char *fn)
+{
+	int			k;
+
+	if (x == NULL)
+		return;
+	for (k = 0; k < q; k++)
+		if (!(fabs(x[k]) <= 1e100))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: label values must lie within +-1e100 for value-based weights and the interval and ratio levels", fn),
+					 errdetail("A label value is %g.", x[k])));
 }
 
 /* The multi-rater statistic stat over CSR items (ptr, cat) of q categories. */
@@ -2974,6 +3010,8 @@ run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *ca
 
 	if (stat == AGREE_ALPHA)
 	{
+		if (st->cfg.level == AGREE_INTERVAL || st->cfg.level == AGREE_RATIO)
+			check_label_values(q, x, fn);
 		if (st->cfg.level == AGREE_RATIO)
 			for (k = 0; k < q; k++)
 				if (x[k] < 0)
@@ -2989,6 +3027,8 @@ run_kernel(AgreeState *st, AgreeStat stat, int q, const double *x, const int *ca
 	}
 	else
 	{
+		if (st->cfg.weights != AGREE_W_NONE)
+			check_label_values(q, x, fn);
 		agree_weight_init(&ws, q, (AgreeWeights) st->cfg.weights, x);
 		agree_multi_rater_items(stat, &ws, items, work, iwork, &out->res);
 	}
@@ -3229,7 +3269,9 @@ agree_compute(AgreeState *st, AgreeStat stat, Computed *out, const char *fn)
 		uint32	   *pb = palloc_extended(mul_size(Max(nr, 1), sizeof(uint32)), MCXT_ALLOC_HUGE);
 
 		if (stat != AGREE_COHEN && stat != AGREE_SCOTT)
-			elog(ERROR, "%s: wide-form state used for a multi-rater statistic", fn);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: a two-rater (wide-form) annqa.agree_state has only Cohen's kappa and Scott's pi", fn)));
 		for (j = 0; j < nr; j++)
 		{
 			pa[j] = (uint32) st->r[j].item;
@@ -3457,7 +3499,10 @@ annqa_agree_final_estimate(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(tmp);
 	st = state_read(PG_GETARG_DATUM(0), tmp, PARSE_DECODE);
 	if (st->cfg.stat == 0)
-		elog(ERROR, "annqa.agreement: state has no statistic");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("annqa.agreement: the annqa.agree_state names no statistic"),
+				 errhint("Build it with annqa.agreement(item, rater, label, statistic), or read it with a statistic's own final function.")));
 	agree_compute(st, (AgreeStat) st->cfg.stat, &c, "annqa.agreement");
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
@@ -3469,7 +3514,7 @@ annqa_agree_final_estimate(PG_FUNCTION_ARGS)
 		nulls[0] = false;
 		if (r->has_se)
 		{
-			double		z = agree_norm_quantile(0.5 + c.conf_level / 2);
+			double		z = agree_norm_upper_quantile((1 - c.conf_level) / 2);
 
 			v[1] = Float8GetDatum(r->se);
 			v[2] = Float8GetDatum(r->estimate - z * r->se);

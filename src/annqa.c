@@ -2,15 +2,32 @@
  * annqa.c - module magic and small helpers shared by every part of annqa.
  */
 #include "annqa.h"
+#include "agree_stats.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* The pure-C agreement kernels (src/core/agree_stats.c) call this in long loops. */
+static void
+annqa_agree_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+void
+_PG_init(void)
+{
+	agree_interrupt_hook = annqa_agree_interrupts;
+}
 
 void
 annqa_check_finite(double v, const char *fn, const char *what)

@@ -1247,7 +1247,9 @@ annqa_quality_sfunc(PG_FUNCTION_ARGS)
 	int			k;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s: transition function called outside an aggregate", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: a transition function, callable only by an aggregate", fn)));
 	st = PG_ARGISNULL(0) ? qstate_new(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
 	s = qstate_check(st, fn);
 	if (PG_ARGISNULL(1))
@@ -1312,7 +1314,9 @@ annqa_quality_combine(PG_FUNCTION_ARGS)
 	int			k;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s: combine function called outside an aggregate", fn);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: a combine function, callable only by an aggregate", fn)));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

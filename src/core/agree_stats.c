@@ -11,6 +11,8 @@
 /* 1 - p_e below this is treated as p_e = 1 (0/0: undefined). */
 #define AGREE_PE_EPS 1e-14
 
+void		(*agree_interrupt_hook) (void) = NULL;
+
 void
 agree_weight_init(AgreeWeightSpec *ws, int q, AgreeWeights kind, const double *x)
 {
@@ -62,8 +64,11 @@ weight_total(const AgreeWeightSpec *ws)
 	if (ws->kind == AGREE_W_NONE)
 		return ws->q;
 	for (k = 0; k < ws->q; k++)
+	{
+		AGREE_CFI();
 		for (l = 0; l < ws->q; l++)
 			t += agree_weight(ws, k, l);
+	}
 	return t;
 }
 
@@ -149,6 +154,7 @@ agree_two_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t ncells,
 			wc[a] = pr[a];
 			continue;
 		}
+		AGREE_CFI();
 		for (b = 0; b < q; b++)
 		{
 			wr[a] += pc[b] * agree_weight(ws, a, b);
@@ -170,8 +176,11 @@ agree_two_rater(AgreeStat stat, const AgreeWeightSpec *ws, size_t ncells,
 			if (!weighted)
 				p_e += pa * pa;
 			else
+			{
+				AGREE_CFI();
 				for (b = 0; b < q; b++)
 					p_e += agree_weight(ws, a, b) * pa * (pr[b] + pc[b]) / 2;
+			}
 		}
 	}
 	res->p_o = p_o;
@@ -250,6 +259,8 @@ item_quantities(const AgreeWeightSpec *ws, const int *cat, size_t m, const doubl
 		if (ws->kind != AGREE_W_NONE)
 		{
 			rstar = 0;
+			if ((a & 0xFF) == 0)
+				AGREE_CFI();
 			for (b = 0; b < nd; b++)
 				rstar += agree_weight(ws, k, dist[b]) * cnt[dist[b]];
 		}
@@ -415,6 +426,8 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 		size_t		p = IPAT(it, i),
 					ri = ptr[p + 1] - ptr[p];
 
+		if ((i & 0xFFFF) == 0)
+			AGREE_CFI();
 		if (it->ipat && ri <= AGREE_SMALL_R)
 			continue;			/* counted above */
 		if (ri != m0)
@@ -459,6 +472,8 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 		size_t		p = IPAT(it, i),
 					ri = ptr[p + 1] - ptr[p];
 
+		if ((i & 0xFFFF) == 0)
+			AGREE_CFI();
 		if (ri < 2)
 			continue;
 		pattern_pa(ws, it, p, cnt, iwork, &pai, &nd);
@@ -488,8 +503,11 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 				if (ws->kind == AGREE_W_NONE)
 					p_e += pi[k] * pi[k];
 				else
+				{
+					AGREE_CFI();
 					for (l = 0; l < q; l++)
 						p_e += agree_weight(ws, k, l) * pi[k] * pi[l];
+				}
 			}
 			break;
 		case AGREE_AC1:
@@ -562,6 +580,8 @@ agree_multi_rater_items(AgreeStat stat, const AgreeWeightSpec *ws, const AgreeIt
 			double		g,
 						d;
 
+			if ((i & 0xFFFF) == 0)
+				AGREE_CFI();
 			if (ri >= 2)
 				pattern_pa(ws, it, p, cnt, iwork, &pai, &nd);
 			else
@@ -619,6 +639,8 @@ agree_fleiss_category_items(int q, int kcat, const AgreeItems *it, AgreeResult *
 		double		r = 0;
 		size_t		p = IPAT(it, i);
 
+		if ((i & 0xFFFF) == 0)
+			AGREE_CFI();
 		for (j = ptr[p]; j < ptr[p + 1]; j++)
 			if (cat[j] == kcat)
 				r += 1;
@@ -737,6 +759,8 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 	else
 		for (i = 0; i < nitems; i++)
 		{
+			if ((i & 0xFFFF) == 0)
+				AGREE_CFI();
 			if (ptr[i + 1] - ptr[i] < 2)
 				continue;
 			units++;
@@ -792,10 +816,13 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 	else
 	{
 		for (a = 0; a < nu; a++)
+		{
+			AGREE_CFI();
 			for (b = 0; b < nu; b++)
 				if (a != b)
 					d_e += nc[iwork[a]] * nc[iwork[b]] *
 						alpha_delta2(level, x, cum, nc, iwork[a], iwork[b]);
+		}
 		d_e /= n * (n - 1);
 	}
 
@@ -807,6 +834,8 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 		double		s = 0;
 		int		   *dist = iwork + nu;	/* iwork has room: nu + nd <= 2q */
 
+		if ((i & 0xFFFF) == 0)
+			AGREE_CFI();
 		if (m < 2)
 			continue;
 		if (it->ipat && !isnan(it->pq[pt]))
@@ -849,10 +878,14 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 			}
 			else
 				for (a = 0; a < nd; a++)
+				{
+					if ((a & 0xFF) == 0)
+						AGREE_CFI();
 					for (b = 0; b < nd; b++)
 						if (a != b)
 							s += cnt[dist[a]] * cnt[dist[b]] *
 								alpha_delta2(level, x, cum, nc, dist[a], dist[b]);
+				}
 			for (a = 0; a < nd; a++)
 				cnt[dist[a]] = 0;
 		}
@@ -875,23 +908,39 @@ agree_alpha_items(AgreeLevel level, int q, const double *x, const AgreeItems *it
 double
 agree_norm_quantile(double p)
 {
-	double		lo = -40,
+	if (!(p > 0 && p < 1))
+		return NAN;
+	if (p < 0.5)
+		return -agree_norm_upper_quantile(p);
+	return agree_norm_upper_quantile(1 - p);
+}
+
+/*
+ * z >= 0 with P(Z > z) = tail for 0 < tail <= 0.5, by bisection on the upper
+ * tail erfc(z / sqrt 2) / 2 itself: a confidence level c gives tail
+ * (1 - c) / 2 without forming 0.5 + c / 2, which rounds to 1 for c within
+ * an ulp of 1 (and the lower tail is never evaluated near 0.5, where a
+ * bisection on it could end a hair below 0).
+ */
+double
+agree_norm_upper_quantile(double tail)
+{
+	double		lo = 0,
 				hi = 40;
 	int			it;
 
-	if (!(p > 0 && p < 1))
+	if (!(tail > 0 && tail <= 0.5))
 		return NAN;
-	/* bisection on Φ(x) = erfc(-x / √2) / 2; 200 halvings reach full precision */
 	for (it = 0; it < 200; it++)
 	{
 		double		mid = (lo + hi) / 2;
 
-		if (0.5 * erfc(-mid / sqrt(2.0)) < p)
+		if (mid <= lo || mid >= hi)
+			break;
+		if (0.5 * erfc(mid / sqrt(2.0)) > tail)
 			lo = mid;
 		else
 			hi = mid;
-		if (hi - lo <= 0)
-			break;
 	}
 	return (lo + hi) / 2;
 }

@@ -74,6 +74,15 @@ typedef struct AgreeResult
 } AgreeResult;
 
 /* Weight w_kl (1 on the diagonal). */
+/*
+ * Called (when set) once per row of every loop over categories x categories
+ * and every 65,536 items, so a caller can cancel a long computation: the
+ * extension sets it to a function that runs CHECK_FOR_INTERRUPTS, which may
+ * longjmp out; the kernels hold no resources of their own.
+ */
+extern void (*agree_interrupt_hook) (void);
+#define AGREE_CFI() do { if (agree_interrupt_hook) agree_interrupt_hook(); } while (0)
+
 extern double agree_weight(const AgreeWeightSpec *ws, int k, int l);
 
 /* Fill ws; x may be NULL for NONE.  range is computed from x. */
@@ -149,5 +158,7 @@ extern void agree_alpha(AgreeLevel level, int q, const double *x, size_t nitems,
 
 /* The standard normal quantile (for Wald intervals). */
 extern double agree_norm_quantile(double p);
+/* z >= 0 with P(Z > z) = tail, 0 < tail <= 0.5; NaN otherwise */
+extern double agree_norm_upper_quantile(double tail);
 
 #endif

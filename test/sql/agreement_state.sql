@@ -214,3 +214,30 @@ SELECT pg_temp.err($q$
 -- a bad duplicate record (flag 2) is rejected
 SELECT pg_temp.err(format('SELECT %L::annqa.agree_state',
   'agree1:' || translate(encode(set_byte(decode(substr(s, 8), 'base64'), 70, 2), 'base64'), E'\n', ''))) FROM st_a;
+
+-- ---------------------------------------------------------------- misuse found by a fuzz run (2026-11-28)
+-- support functions called directly, and states read by the wrong final
+-- function: specific SQLSTATEs naming the function (they were XX000)
+SELECT pg_temp.err($$SELECT annqa.agree_combine(NULL, NULL)$$);
+SELECT pg_temp.err($$SELECT annqa.quality_sfunc(NULL, 'matched', 0.5)$$);
+SELECT pg_temp.err($$SELECT annqa.agree_final_fleiss_kappa(s) FROM sw$$);
+SELECT pg_temp.err($$SELECT annqa.agree_final_estimate(s) FROM sw$$);
+-- label values whose squared differences overflow: 22003, not NaN
+SELECT pg_temp.err($$SELECT annqa.agreement(i, r, l, 'cohen_kappa', '{"weights": "quadratic", "basis": "value"}')
+  FROM (VALUES (1, 'a', 1e308::float8), (1, 'b', -1e308), (2, 'a', 1e308), (2, 'b', 1e308)) v(i, r, l)$$);
+SELECT pg_temp.err($$SELECT annqa.krippendorff_alpha(i, r, l, 'interval')
+  FROM (VALUES (1, 'a', 1e200::float8), (1, 'b', -1e200), (2, 'a', 0), (2, 'b', 1)) v(i, r, l)$$);
+-- confidence levels at the ends of (0, 1): z from the upper tail (1 - c) / 2.
+-- c = 0.9999999999999999: 0.5 + c/2 rounds to 1 (z was NaN); the tail is
+-- 5.55e-17, z = 8.29 (finite).  c = 1e-320: z = 0, so the interval collapses on
+-- the estimate (it was inverted by 3.5e-17).  c = 0.95: z = 1.959964.
+SELECT c, (a).ci_upper > (a).ci_lower AS ordered, (a).ci_lower = (a).estimate AS collapsed,
+       round((((a).ci_upper - (a).estimate) / (a).se)::numeric, 6) AS z
+FROM (SELECT c, annqa.agreement(i, r, ((i * r) % 3)::bigint, 'fleiss_kappa', jsonb_build_object('conf_level', c)) AS a
+      FROM unnest('{0.9999999999999999, 1e-320, 0.95}'::float8[]) c, generate_series(1, 20) i, generate_series(1, 3) r
+      GROUP BY c) x ORDER BY c DESC;
+-- a quadratic computation over 40,000 categories (about 17 s) answers a cancel:
+-- the kernels check for interrupts once per row of every categories x categories loop
+SET statement_timeout = '100ms';
+SELECT annqa.scott_pi(i, i + 1, 'linear') FROM generate_series(1, 40000) i;
+RESET statement_timeout;
