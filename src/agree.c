@@ -2282,7 +2282,17 @@ json_label(AgreeState *st, JsonbValue *v, const char *fn, const char *key)
 	if (kind != AGREE_KIND_TEXT && v->type == jbvNumeric)
 	{
 		if (kind == AGREE_KIND_FLOAT)
-			return DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric));
+		{
+			/* beyond double range: our own error, naming the function */
+			double		x = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															   NumericGetDatum(v->val.numeric)));
+
+			if (!isfinite(x))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("%s: a declared category is out of range for float8", fn)));
+			return Float8GetDatum(x);
+		}
 		else
 		{
 			char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
@@ -2374,7 +2384,7 @@ parse_options(AgreeState *st, Jsonb *jb, const char *fn)
 		if (v->type != jbvNumeric)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							errmsg("%s: option \"conf_level\" must be a number", fn)));
-		c = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+		c = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v->val.numeric)));
 		if (!(c > 0 && c < 1))
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							errmsg("%s: option \"conf_level\" must lie strictly between 0 and 1", fn)));

@@ -91,6 +91,16 @@ annqa_float8_array(ArrayType *arr, const char *fn, const char *what, int max_ndi
 	return v;
 }
 
+void
+annqa_check_row_width(ArrayType *arr, int width, const char *fn, const char *what)
+{
+	if (ARR_NDIM(arr) == 2 && ARR_DIMS(arr)[1] != width)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the rows of a two-dimensional %s must hold %d numbers", fn, what, width),
+				 errdetail("The rows hold %d.", ARR_DIMS(arr)[1])));
+}
+
 const bool *
 annqa_bool_array(ArrayType *arr, const char *fn, const char *what, int *n)
 {

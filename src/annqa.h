@@ -22,6 +22,8 @@ extern double annqa_check_result(double v, const char *fn);
  */
 extern const double *annqa_float8_array(ArrayType *arr, const char *fn,
 										const char *what, int max_ndim, int *n);
+/* a two-dimensional arr must have rows of width numbers (22023) */
+extern void annqa_check_row_width(ArrayType *arr, int width, const char *fn, const char *what);
 
 /* The same, for boolean[] (NULL elements raise 22004). */
 extern const bool *annqa_bool_array(ArrayType *arr, const char *fn,

@@ -451,6 +451,8 @@ annqa_oks(PG_FUNCTION_ARGS)
 	double		area = PG_GETARG_FLOAT8(3);
 	double		result;
 
+	annqa_check_row_width(PG_GETARG_ARRAYTYPE_P(0), 3, fn, "gold");
+	annqa_check_row_width(PG_GETARG_ARRAYTYPE_P(1), 3, fn, "pred");
 	if (ng % 3 != 0 || np % 3 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -352,7 +352,8 @@ jb_number(JsonbValue *v, const char *fn, const char *key)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: options.%s must hold numbers", fn, key)));
-	x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	/* beyond double range gives +-Infinity here, so the error names the function */
+	x = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(v->val.numeric)));
 	annqa_check_finite(x, fn, key);
 	return x;
 }
@@ -1221,7 +1222,28 @@ qstate_check(ArrayType *a, const char *fn)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s: invalid quality state", fn),
 				 errdetail("The state must be a float8[] of %d non-NULL elements.", QSTATE_N)));
-	return (double *) ARR_DATA_PTR(a);
+	{
+		/*
+		 * counts: whole numbers in [0, 2^53]; the similarity sum: in [0, valid]
+		 * (every summed similarity lies in [0, 1]), with room for rounding
+		 */
+		double	   *s = (double *) ARR_DATA_PTR(a);
+		int			k;
+
+		for (k = 0; k < QSTATE_N - 1; k++)
+			if (!(s[k] >= 0 && s[k] <= 9007199254740992.0 && s[k] == floor(s[k])))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("%s: invalid quality state", fn),
+						 errdetail("Count %d is %g; counts are whole numbers from 0 to 2^53.", k + 1, s[k])));
+		if (!(s[QSTATE_N - 1] >= 0 && s[QSTATE_N - 1] <= s[0] * (1 + 1e-9) + 1e-9))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s: invalid quality state", fn),
+					 errdetail("The similarity sum is %g with %g matched pairs; it must lie between 0 and their number.",
+							   s[QSTATE_N - 1], s[0])));
+		return s;
+	}
 }
 
 static ArrayType *
@@ -1277,7 +1299,11 @@ annqa_quality_sfunc(PG_FUNCTION_ARGS)
 			{
 				double		v = PG_GETARG_FLOAT8(2);
 
-				annqa_check_finite(v, fn, "similarity");
+				if (!(v >= 0 && v <= 1))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("%s: the similarity of a matched row must lie between 0 and 1", fn),
+							 errdetail("The value is %g.", v)));
 				s[6] += v;
 			}
 			break;
@@ -1486,14 +1512,21 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 		int		   *byr = palloc(sizeof(int) * Max(n, 1));	/* objects grouped by rater */
 		int		   *fill = palloc(sizeof(int) * Max(u->nraters, 1));
 		int		   *res = palloc(sizeof(int) * Max(n, 1));
+		int			maxn = 1;
+		double	   *cost;
+		void	   *aws;
 
 		for (i = 0; i < n; i++)
 			start[u->rater[i] + 1]++;
 		for (a = 0; a < u->nraters; a++)
 		{
+			maxn = Max(maxn, start[a + 1]);
 			start[a + 1] += start[a];
 			fill[a] = start[a];
 		}
+		/* one cost buffer and one solver workspace for every pair of raters */
+		cost = palloc_extended(mul_size(mul_size(maxn, maxn), sizeof(double)), MCXT_ALLOC_HUGE);
+		aws = alloc_workspace(annqa_assign_workspace_size(maxn, maxn), fn);
 		for (i = 0; i < n; i++)
 			byr[fill[u->rater[i]]++] = i;
 
@@ -1504,20 +1537,21 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 						   *ib = byr + start[b];
 				int			na = start[a + 1] - start[a],
 							nb = start[b + 1] - start[b];
-				double	   *cost;
+				int			rc;
 
 				CHECK_FOR_INTERRUPTS();
 				if (na == 0 || nb == 0)
 					continue;
-				cost = palloc(sizeof(double) * na * nb);
 				/* CVAT's rule: pairs that cannot match are excluded before
 				 * the assignment (distance 1), then never kept */
 				for (i = 0; i < na; i++)
 					for (j = 0; j < nb; j++)
-						cost[i * nb + j] = annqa_match_pair_distance(sim[(size_t) ia[i] * n + ib[j]], threshold);
-				annqa_assign(cost, na, nb, res,
-							 alloc_workspace(annqa_assign_workspace_size(na, nb), fn),
-							 annqa_match_interrupt, NULL);
+						cost[(size_t) i * nb + j] = annqa_match_pair_distance(sim[(size_t) ia[i] * n + ib[j]], threshold);
+				rc = annqa_assign(cost, na, nb, res, aws, annqa_match_interrupt, NULL);
+				if (rc != ANNQA_ASSIGN_OK)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("%s: the assignment between two raters failed (code %d)", fn, rc)));
 				for (i = 0; i < na; i++)
 				{
 					double		s;
@@ -1525,7 +1559,7 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 					if (res[i] < 0)
 						continue;
 					s = sim[(size_t) ia[i] * n + ib[res[i]]];
-					if (cost[i * nb + res[i]] != 1.0)
+					if (cost[(size_t) i * nb + res[i]] != 1.0)
 					{
 						if (ne == cap)
 						{
@@ -1538,8 +1572,9 @@ annqa_match_cluster_units(const double *sim, int n, const char *fn, double thres
 						ne++;
 					}
 				}
-				pfree(cost);
 			}
+		pfree(cost);
+		pfree(aws);
 	}
 	qsort(edges, ne, sizeof(Edge), cmp_edge);
 
@@ -2028,6 +2063,8 @@ annqa_overlap_count(PG_FUNCTION_ARGS)
 
 	if (ARR_ELEMTYPE(arr) != BOXOID)
 		elog(ERROR, "%s: expected box[]", fn);
+	if (n == 1)
+		annqa_box_check(&b[0], fn);	/* checked like any other input */
 	if (n < 2)
 		PG_RETURN_INT64(0);
 	v = palloc(sizeof(OvBox) * n);

@@ -473,6 +473,7 @@ annqa_rle_from_polygon(PG_FUNCTION_ARGS)
 
 	check_size_args(h, w, fn);
 	xy = annqa_float8_array(arr, fn, "polygon", 2, &n);
+	annqa_check_row_width(arr, 2, fn, "polygon");
 	c = poly_counts(xy, n, h, w, &m, fn);
 	PG_RETURN_POINTER(annqa_rle_build(c, m, h, w, fn));
 }
@@ -696,11 +697,24 @@ annqa_rle_to_bitmap(PG_FUNCTION_ARGS)
 	{
 		if (i & 1)
 		{
-			uint64		t;
+			/* column-major runs into a row-major bitmap, one division per run */
+			uint64		t,
+						end = pos + c[i];
+			uint64		row = pos % v.hd.h,
+						col = pos / v.hd.h;
 
 			CHECK_FOR_INTERRUPTS();
-			for (t = pos; t < pos + c[i]; t++)
-				out[(t % v.hd.h) * v.hd.w + t / v.hd.h] = 1;
+			for (t = pos; t < end; t++)
+			{
+				out[row * v.hd.w + col] = 1;
+				if (++row == v.hd.h)
+				{
+					row = 0;
+					col++;
+				}
+				if ((t & 0xFFFFF) == 0xFFFFF)
+					CHECK_FOR_INTERRUPTS();
+			}
 		}
 		pos += c[i];
 	}

@@ -93,3 +93,27 @@ SET statement_timeout = '500ms';
 SELECT cardinality(annqa.assign(m)) FROM hard;
 RESET statement_timeout;
 SELECT 'still connected' AS after_cancel;
+
+-- ---------------------------------------------------------------- found by a fuzz run (2026-11-28)
+-- a quality state is validated: counts are whole numbers in [0, 2^53], the
+-- similarity sum lies in [0, valid]; 1e300 valid pairs were cast to int64
+-- (giving -9223372036854775808), -1 and 1.5 pairs were accepted
+SELECT pg_temp.err($$SELECT (annqa.quality_final('{1e300,0,0,0,0,0,1}')).valid$$);
+SELECT pg_temp.err($$SELECT (annqa.quality_final('{-1,0,0,0,0,0,0}')).valid$$);
+SELECT pg_temp.err($$SELECT (annqa.quality_final('{1.5,0,0,0,0,0,0.7}')).valid$$);
+SELECT pg_temp.err($$SELECT (annqa.quality_final('{1,0,0,0,0,0,2}')).valid$$);
+SELECT (annqa.quality_final('{2,1,0,3,0,0,1.5}')).* ;
+-- a matched row's similarity must lie in [0, 1] (22003): mean_iou was -1
+SELECT pg_temp.err($$SELECT (annqa.quality('matched', -1)).mean_iou$$);
+SELECT pg_temp.err($$SELECT (annqa.quality('matched', 'NaN')).mean_iou$$);
+-- one box is checked like two (the early return skipped it): 22003
+SELECT pg_temp.err($$SELECT annqa.overlap_count(ARRAY[box '(NaN,0),(10,10)'])$$);
+-- a JSON number beyond double range: the error names the function (22003)
+SELECT pg_temp.err($$SELECT * FROM annqa.match(ARRAY[box '(0,0),(1,1)'], '{a}', ARRAY[box '(0,0),(1,1)'], '{a}', 0.5, '{"low_overlap_threshold": 1e400}')$$);
+SELECT pg_temp.err($$SELECT annqa.agreement(i, r, l, 'fleiss_kappa', '{"conf_level": 1e400}') FROM (VALUES (1, 'a', 1), (1, 'b', 1)) v(i, r, l)$$);
+-- two-dimensional coordinate arrays need rows of the right width (22023)
+SELECT pg_temp.err($$SELECT annqa.rle_from_polygon('{{1,2,2},{3,4,2}}', 12, 12)$$);
+SELECT pg_temp.err($$SELECT annqa.oks('{{1,2,2,3,4,2}}', '{{1,2,2,3,4,2}}', '{0.1}', 10)$$);
+-- the accepted forms still work: rows of {x, y} and of {x, y, v}
+SELECT annqa.area(annqa.rle_from_polygon('{{0,0},{0,9},{9,9},{9,0}}', 12, 12)) = annqa.area(annqa.rle_from_polygon('{0,0,0,9,9,9,9,0}', 12, 12)) AS polygon_rows,
+       annqa.oks('{{1,2,2},{3,4,2}}', '{{1,2,2},{3,4,2}}', '{0.1}', 10) AS oks_rows;
