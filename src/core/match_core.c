@@ -4,28 +4,58 @@
  */
 #include "match_core.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
 
+/*
+ * Padding to a square matrix, as CVAT does (it solves max x max with
+ * distance 1 in the padding), changes which of several optimal assignments
+ * the solver returns; it is used while the square has at most this many
+ * cells, and for more unbalanced items the rectangular problem is solved
+ * (the same optimum; only ties may be broken otherwise).
+ */
+#define PAD_MAX_CELLS ((size_t) 4000000)
+
+static size_t
+pad_size(int ng, int nt)
+{
+	size_t		m = (size_t) (ng > nt ? ng : nt);
+
+	return m * m <= PAD_MAX_CELLS ? m : 0;
+}
+
 size_t
 annqa_match_workspace_size(int ng, int nt)
 {
-	size_t		a = annqa_assign_workspace_size(ng, nt);
-	size_t		cells;
+	size_t		m,
+				a,
+				cells;
 
-	if (a == 0 || ng < 0 || nt < 0)
+	if (ng < 0 || nt < 0)
 		return 0;
-	cells = (size_t) ng * (size_t) nt;
-	if (ng != 0 && cells / (size_t) ng != (size_t) nt)
-		return 0;
-	if (cells > (SIZE_MAX - a) / 16)
+	m = pad_size(ng, nt);
+	if (m > 0)
+	{
+		a = annqa_assign_workspace_size((int) m, (int) m);
+		cells = m * m;
+	}
+	else
+	{
+		a = annqa_assign_workspace_size(ng, nt);
+		cells = (size_t) ng * (size_t) nt;
+		if (ng != 0 && cells / (size_t) ng != (size_t) nt)
+			return 0;
+	}
+	if (a == 0 || cells > (SIZE_MAX - a) / 16)
 		return 0;
 	return a + ALIGN8(cells * sizeof(double)) +
-		ALIGN8(((size_t) ng + 1) * sizeof(int)) * 2 +
-		ALIGN8(((size_t) nt + 1) * sizeof(int)) + 64;
+		ALIGN8(((size_t) (ng > nt ? ng : nt) + 1) * sizeof(int)) +	/* res */
+		ALIGN8(((size_t) ng + 1) * sizeof(int)) * 3 +
+		ALIGN8(((size_t) nt + 1) * sizeof(int)) * 3 + 64;
 }
 
 /*
@@ -44,55 +74,89 @@ annqa_match_pair_distance(double s, double thr)
 }
 #define pair_distance annqa_match_pair_distance
 
-/* One assignment pass over the free golds and tests. */
+/*
+ * One pass of CVAT's _match_segments_once over the golds gl[0..ng) and tests
+ * tl[0..nt), in that order: the distance matrix (padded to a square with 1
+ * when small enough, as CVAT pads it), one exact assignment, then the pairs in
+ * row order: a pair at distance 1 leaves both objects unmatched, appended to
+ * gout/tout in that order (CVAT's a_unmatched and b_unmatched, which are the
+ * lists of the second pass), any other pair is kept.
+ */
 static int
-run_pass(const AnnqaMatchInput *in, AnnqaMatchOutput *out, bool same_label_only,
-		 double *cost, int *gi, int *ti, int *res, void *aws,
-		 annqa_assign_interrupt_fn interrupt, void *arg)
+run_pass(const AnnqaMatchInput *in, AnnqaMatchOutput *out, bool same_label_only, bool pad,
+		 const int *gl, int ng, const int *tl, int nt, int *gout, int *ngout, int *tout, int *ntout,
+		 double *cost, int *res, void *aws, annqa_assign_interrupt_fn interrupt, void *arg)
 {
-	int			ng = 0,
-				nt = 0,
+	int			m = pad ? (ng > nt ? ng : nt) : 0,
+				nr = m > 0 ? m : ng,
+				nc = m > 0 ? m : nt,
 				a,
 				b,
 				rc;
 
-	for (a = 0; a < in->ng; a++)
-		if (out->gold_status[a] == ANNQA_ST_MISSING)
-			gi[ng++] = a;
-	for (b = 0; b < in->nt; b++)
-		if (out->test_status[b] == ANNQA_ST_EXTRA)
-			ti[nt++] = b;
+	*ngout = *ntout = 0;
 	if (ng == 0 || nt == 0)
+	{
+		memcpy(gout, gl, sizeof(int) * (size_t) ng);
+		memcpy(tout, tl, sizeof(int) * (size_t) nt);
+		*ngout = ng;
+		*ntout = nt;
 		return ANNQA_ASSIGN_OK;
-	for (a = 0; a < ng; a++)
-		for (b = 0; b < nt; b++)
+	}
+	for (a = 0; a < nr; a++)
+		for (b = 0; b < nc; b++)
 		{
-			int			g = gi[a],
-						t = ti[b];
-			double		s = in->sim[(size_t) g * in->nt + t];
+			double		d = 1.0;
 
-			if (same_label_only && in->glabel[g] != in->tlabel[t])
-				s = 0;
-			cost[(size_t) a * nt + b] = pair_distance(s, in->thr[g]);
+			if (a < ng && b < nt)
+			{
+				int			g = gl[a],
+							t = tl[b];
+				double		s = in->sim[(size_t) g * in->nt + t];
+
+				if (same_label_only && in->glabel[g] != in->tlabel[t])
+					s = 0;
+				d = pair_distance(s, in->thr[g]);
+			}
+			cost[(size_t) a * nc + b] = d;
 		}
-	rc = annqa_assign(cost, ng, nt, res, aws, interrupt, arg);
+	rc = annqa_assign(cost, nr, nc, res, aws, interrupt, arg);
 	if (rc != ANNQA_ASSIGN_OK)
 		return rc;
-	for (a = 0; a < ng; a++)
+	for (a = 0; a < nr; a++)
 	{
-		int			g = gi[a],
+		int			g,
 					t;
 
-		if (res[a] < 0)
+		b = res[a];
+		if (b < 0 || cost[(size_t) a * nc + b] == 1.0)
+		{
+			if (a < ng)
+				gout[(*ngout)++] = gl[a];
+			if (b >= 0 && b < nt)
+				tout[(*ntout)++] = tl[b];
 			continue;
-		t = ti[res[a]];
-		/* the clipped distance of the pair: 1 when it cannot match */
-		if (cost[(size_t) a * nt + res[a]] == 1.0)
-			continue;
+		}
+		g = gl[a];
+		t = tl[b];
 		out->gold_test[g] = t;
 		out->test_gold[t] = g;
 		out->gold_status[g] = out->test_status[t] =
 			in->glabel[g] == in->tlabel[t] ? ANNQA_ST_MATCHED : ANNQA_ST_MISMATCH;
+	}
+	/* rectangular: tests no row was assigned to stay unmatched, in index order */
+	if (m == 0 && nt > ng)
+	{
+		bool		seen;
+
+		for (b = 0; b < nt; b++)
+		{
+			seen = false;
+			for (a = 0; a < nr && !seen; a++)
+				seen = res[a] == b;
+			if (!seen)
+				tout[(*ntout)++] = tl[b];
+		}
 	}
 	return ANNQA_ASSIGN_OK;
 }
@@ -102,22 +166,40 @@ annqa_match_run(const AnnqaMatchInput *in, AnnqaMatchOutput *out, void *workspac
 				annqa_assign_interrupt_fn interrupt, void *arg)
 {
 	char	   *p = (char *) workspace;
-	size_t		cells = (size_t) in->ng * (size_t) in->nt;
+	size_t		m = pad_size(in->ng, in->nt);
+	size_t		cells = m > 0 ? m * m : (size_t) in->ng * (size_t) in->nt;
 	double	   *cost = (double *) p;
-	int		   *gi,
-			   *ti,
+	int		   *g1,
+			   *g2,
+			   *g3,
+			   *t1,
+			   *t2,
+			   *t3,
 			   *res;
 	void	   *aws;
-	int			g,
+	int			n1g = 0,
+				n2g,
+				n3g,
+				n2t,
+				n3t,
+				g,
 				t,
 				rc;
 
 	p += ALIGN8(cells * sizeof(double));
-	gi = (int *) p;
-	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
 	res = (int *) p;
+	p += ALIGN8(((size_t) (in->ng > in->nt ? in->ng : in->nt) + 1) * sizeof(int));
+	g1 = (int *) p;
 	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
-	ti = (int *) p;
+	g2 = (int *) p;
+	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
+	g3 = (int *) p;
+	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
+	t1 = (int *) p;
+	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
+	t2 = (int *) p;
+	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
+	t3 = (int *) p;
 	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
 	aws = p;
 
@@ -125,16 +207,24 @@ annqa_match_run(const AnnqaMatchInput *in, AnnqaMatchOutput *out, void *workspac
 	{
 		out->gold_test[g] = -1;
 		out->gold_status[g] = (in->gcrowd && in->gcrowd[g]) ? ANNQA_ST_CROWD : ANNQA_ST_MISSING;
+		if (out->gold_status[g] == ANNQA_ST_MISSING)
+			g1[n1g++] = g;		/* crowd golds take no part */
 	}
 	for (t = 0; t < in->nt; t++)
 	{
 		out->test_gold[t] = -1;
 		out->test_status[t] = ANNQA_ST_EXTRA;
+		t1[t] = t;
 	}
-
-	rc = run_pass(in, out, in->two_pass, cost, gi, ti, res, aws, interrupt, arg);
-	if (rc == ANNQA_ASSIGN_OK && in->two_pass)
-		rc = run_pass(in, out, false, cost, gi, ti, res, aws, interrupt, arg);
+	/*
+	 * Padded or not is decided once, for the whole item (the workspace is
+	 * sized for it); the lists of the second pass are never longer.
+	 */
+	rc = run_pass(in, out, in->two_pass, m > 0, g1, n1g, t1, in->nt, g2, &n2g, t2, &n2t,
+				  cost, res, aws, interrupt, arg);
+	if (rc == ANNQA_ASSIGN_OK && in->two_pass && n2g > 0 && n2t > 0)
+		rc = run_pass(in, out, false, m > 0, g2, n2g, t2, n2t, g3, &n3g, t3, &n3t,
+					  cost, res, aws, interrupt, arg);
 	if (rc != ANNQA_ASSIGN_OK)
 		return rc;
 

@@ -14,6 +14,13 @@
  * arithmetic that is similarity >= threshold and > 0; in double precision it
  * is CVAT's comparison, which can keep a similarity a few ulps below the
  * threshold (1 - 0.49999999999999994 rounds to 0.5).
+ *   Ties: CVAT pads the distance matrix to a max(ng, nt) square with 1 and
+ *   reads the solution in row order; the first pass's unmatched objects, in
+ *   that order, are the second pass's lists.  Which of several optimal
+ *   assignments comes out depends on both, so annqa does the same (the
+ *   solver is Crouse's, as scipy's): the very pairs CVAT returns, also on
+ *   ties.  Items whose square would exceed 4M cells are solved rectangular
+ *   (the same optimum; ties may be broken otherwise).
  *   two_pass: pass 1 allows only same-label pairs (other pairs count as
  *   similarity 0), pass 2 matches the leftovers with any label.  Without
  *   two_pass, one label-agnostic pass (CVAT 2.x).  A kept pair is MATCHED
