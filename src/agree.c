@@ -2509,6 +2509,10 @@ state_create(FunctionCallInfo fcinfo, Shape shape, MemoryContext aggcxt, const c
 								errmsg("%s: fleiss_kappa_category needs the option \"category\"", fn)));
 			if (st->cfg.stat == AGREE_ALPHA)
 				check_level_kind(st, fn);
+			if (st->cfg.stat == AGREE_ALPHA && st->cfg.weights != AGREE_W_NONE)
+				ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								errmsg("%s: krippendorff_alpha takes no weights", fn),
+								errhint("Its distance comes from the option \"level\": nominal, ordinal, interval or ratio.")));
 			if (st->cfg.basis == 1 && st->cfg.weights != AGREE_W_NONE &&
 				st->cfg.label_kind == AGREE_KIND_TEXT)
 				ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -241,3 +241,6 @@ FROM (SELECT c, annqa.agreement(i, r, ((i * r) % 3)::bigint, 'fleiss_kappa', jso
 SET statement_timeout = '100ms';
 SELECT annqa.scott_pi(i, i + 1, 'linear') FROM generate_series(1, 40000) i;
 RESET statement_timeout;
+-- alpha's distance comes from its level: weights are refused (22023), not ignored
+SELECT pg_temp.err($$SELECT annqa.agreement(i, r, l, 'krippendorff_alpha', '{"weights": "quadratic", "level": "interval"}')
+  FROM (VALUES (1, 'a', 1::bigint), (1, 'b', 2)) v(i, r, l)$$);
