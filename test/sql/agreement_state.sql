@@ -39,7 +39,9 @@ SELECT round(annqa.agree_final_fleiss_kappa(pg_temp.st(item::text, rater, label)
 CREATE TEMP TABLE sb (s annqa.agree_state);
 DO $$ BEGIN
   EXECUTE format('COPY s TO %L (FORMAT binary)', '/tmp/annqa_agree_state_' || pg_backend_pid() || '.bin');
-  EXECUTE format('COPY sb FROM %L (FORMAT binary)', '/tmp/annqa_agree_state_' || pg_backend_pid() || '.bin');
+  -- read it back and remove the file (the server's /tmp is not ours to fill)
+  EXECUTE format('COPY sb FROM PROGRAM %L (FORMAT binary)',
+                 format('cat %1$s && rm -f %1$s', '/tmp/annqa_agree_state_' || pg_backend_pid() || '.bin'));
 END $$;
 SELECT sb.s::text = s.s::text AS binary_round_trip FROM s, sb;
 
