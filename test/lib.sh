@@ -37,6 +37,9 @@ annqa_instance() {
     cd "$ANNQA_ROOT" && make -s EXTRA_CFLAGS="$extra_cflags" EXTRA_LDFLAGS="$extra_ldflags" >"$T/build.log" 2>&1 \
       && make -s install DESTDIR="$INST" >>"$T/build.log" 2>&1 ) || {
     cat "$T/build.log"; echo "annqa: build failed" >&2; return 1; }
+  # an instrumented build must not stay in the tree: a later plain `make` would
+  # find its objects up to date and `make install` would install them
+  if [ "$variant" != plain ]; then (cd "$ANNQA_ROOT" && make -s clean >/dev/null 2>&1 || true); fi
   if [ "$variant" = valgrind ]; then
     mv "$BIN/postgres" "$BIN/postgres.real"
     cat >"$BIN/postgres" <<VG
