@@ -1244,6 +1244,18 @@ BEGIN
     IF typ IS NULL THEN
         RAISE EXCEPTION 'missing field "type"' USING ERRCODE = '22023';
     END IF;
+    IF typ = 'labels' AND jsonb_typeof(v) = 'object' THEN
+        -- the generic <Labels> tag next to a drawing tool: the region's kind comes
+        -- from its value, the labels from value.labels (the converter does the same)
+        typ := CASE WHEN v ? 'rle' OR v ? 'format' THEN 'brushlabels'
+                    WHEN v ? 'points' THEN 'polygonlabels'
+                    WHEN v ? 'width' OR v ? 'height' THEN 'rectanglelabels'
+                    WHEN v ? 'x' AND v ? 'y' THEN 'keypointlabels' END;
+        IF typ IS NULL THEN
+            RETURN -1;
+        END IF;
+        v := v || jsonb_build_object(typ, v->'labels');
+    END IF;
     IF typ NOT IN ('rectanglelabels', 'polygonlabels', 'brushlabels', 'keypointlabels', 'choices') THEN
         RETURN -1;      -- not an annotation of an image region (textarea, relation, ...): ignored
     END IF;
@@ -1251,6 +1263,7 @@ BEGIN
         RAISE EXCEPTION 'missing field "value"' USING ERRCODE = '22023';
     END IF;
     attrs := jsonb_strip_nulls(jsonb_build_object('from_name', r->'from_name', 'to_name', r->'to_name', 'result_id', r->'id'));
+    score := coalesce((r->>'score')::float8, score);     -- the result's own score first
     IF typ = 'choices' THEN
         IF jsonb_typeof(v->'choices') IS DISTINCT FROM 'array' THEN
             RAISE EXCEPTION 'field "value.choices" is not an array' USING ERRCODE = '22023';
@@ -1270,6 +1283,9 @@ BEGIN
     lbl := v->typ->>0;
     IF lbl IS NULL THEN
         RAISE EXCEPTION 'field "value.%" has no label', typ USING ERRCODE = '22023';
+    END IF;
+    IF jsonb_array_length(v->typ) > 1 THEN
+        attrs := attrs || jsonb_build_object('labels', v->typ);   -- the class is the first (the converter's COCO export)
     END IF;
     CASE typ
     WHEN 'rectanglelabels' THEN
@@ -1323,7 +1339,7 @@ BEGIN
     END CASE;
     INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, rbox, mask, polygon, keypoints, attributes, score, source_ref)
     VALUES (p_item, p_annotator, annqa.io_class(ds, lbl), kind, bx, rb, m, annqa.io_geometry(g), kp, attrs,
-            coalesce((r->>'score')::float8, score), ref)
+            score, ref)
     ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
     GET DIAGNOSTICS cnt = ROW_COUNT;
     RETURN cnt;
@@ -1383,14 +1399,25 @@ BEGIN
             IF jsonb_typeof(task.o->'data') IS DISTINCT FROM 'object' THEN
                 RAISE EXCEPTION 'missing field "data"' USING ERRCODE = '22023';
             END IF;
+            -- the image: data.image, else the string field that looks like an image
+            -- (an image file name or a URL), else the first string field by name
             uri := coalesce(task.o->'data'->>'image',
-                            (SELECT e.value #>> '{}' FROM jsonb_each(task.o->'data') e WHERE jsonb_typeof(e.value) = 'string' ORDER BY e.key LIMIT 1));
+                            (SELECT e.value #>> '{}' FROM jsonb_each(task.o->'data') e
+                             WHERE jsonb_typeof(e.value) = 'string'
+                             ORDER BY (e.value #>> '{}') ~* '\.(jpe?g|png|bmp|gif|webp|tiff?)([?#].*)?$' DESC,
+                                      (e.value #>> '{}') ~* '^(https?|s3|gs|azure-blob)://|^/data/|^data:image/' DESC,
+                                      e.key
+                             LIMIT 1));
             IF uri IS NULL THEN
                 RAISE EXCEPTION 'field "data" has no image' USING ERRCODE = '22023';
             END IF;
             IF task.o ? 'annotations' AND jsonb_typeof(task.o->'annotations') <> 'array'
                OR task.o ? 'predictions' AND jsonb_typeof(task.o->'predictions') <> 'array' THEN
                 RAISE EXCEPTION '"annotations" or "predictions" is not an array' USING ERRCODE = '22023';
+            END IF;
+            -- exports of Label Studio before 1.0 call the annotations "completions"
+            IF NOT task.o ? 'annotations' AND jsonb_typeof(task.o->'completions') = 'array' THEN
+                task.o := task.o || jsonb_build_object('annotations', task.o->'completions');
             END IF;
             -- the image size, from the first result that has one
             SELECT (x.r->>'original_width')::numeric::int, (x.r->>'original_height')::numeric::int INTO ow, oh
@@ -1408,8 +1435,8 @@ BEGIN
                 IF jsonb_typeof(a.o) IS DISTINCT FROM 'object' OR jsonb_typeof(a.o->'result') IS DISTINCT FROM 'array' THEN
                     RAISE EXCEPTION 'no "result" list' USING ERRCODE = '22023';
                 END IF;
-                IF coalesce((a.o->>'was_cancelled')::boolean, false) THEN
-                    CONTINUE;
+                IF coalesce((a.o->>'was_cancelled')::boolean, false) OR coalesce((a.o->>'skipped')::boolean, false) THEN
+                    CONTINUE;   -- cancelled or skipped: not an answer (the converter drops both)
                 END IF;
                 IF a.pred THEN
                     ann := annqa.io_annotator(coalesce(nullif(a.o->>'model_version', ''), 'label-studio-model'), 'model');
@@ -1422,7 +1449,25 @@ BEGIN
                     END IF;
                     ann := annqa.io_annotator(annqa.io_ls_user(a.o->'completed_by'), 'human');
                 END IF;
-                FOR r IN SELECT e.o, e.n - 1 AS pos FROM jsonb_array_elements(a.o->'result') WITH ORDINALITY e(o, n) LOOP
+                -- regions first; a choices result with the id of a region classifies that
+                -- region (a per-region attribute), it is not a tag of the image
+                FOR r IN SELECT e.o, e.n - 1 AS pos,
+                                e.o->>'type' = 'choices' AND EXISTS (
+                                    SELECT 1 FROM jsonb_array_elements(a.o->'result') f(o)
+                                    WHERE f.o->>'type' IS DISTINCT FROM 'choices' AND f.o->>'id' = e.o->>'id') AS per_region
+                         FROM jsonb_array_elements(a.o->'result') WITH ORDINALITY e(o, n)
+                         ORDER BY 3, 2 LOOP
+                    IF r.per_region THEN
+                        IF jsonb_typeof(r.o->'value'->'choices') IS DISTINCT FROM 'array' THEN
+                            RAISE EXCEPTION 'field "value.choices" is not an array' USING ERRCODE = '22023';
+                        END IF;
+                        UPDATE annqa.annotation n
+                           SET attributes = n.attributes || jsonb_build_object(coalesce(r.o->>'from_name', 'choices'), r.o->'value'->'choices')
+                         WHERE n.item_id = v_item AND n.annotator_id = ann AND n.attributes->>'result_id' = r.o->>'id'
+                           AND n.source_ref LIKE format('ls:task%s/%s%s/%%', task.o->>'id', CASE WHEN a.pred THEN 'prediction' ELSE 'annotation' END,
+                                                        coalesce(a.o->>'id', '[' || a.pos || ']'));
+                        CONTINUE;
+                    END IF;
                     where_ := format('task %s (tasks[%s]), %s %s, result %s', task.o->>'id', task.pos,
                                      CASE WHEN a.pred THEN 'prediction' ELSE 'annotation' END, coalesce(a.o->>'id', '[' || a.pos || ']'),
                                      coalesce(r.o->>'id', '[' || r.pos || ']'));

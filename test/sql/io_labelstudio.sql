@@ -65,6 +65,35 @@ FROM annqa.import_label_studio('skipped', '[{"id": 1, "data": {"image": "a.jpg"}
 SELECT i.uri, n.box FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
 WHERE d.name = 'skipped';
 
+-- found by a differential run against label-studio-converter (2026-11-28):
+-- (1) the image is the data field that looks like an image, not the first by name
+--     ("caption" < "img"): two tasks, two items a.jpg and b.jpg;
+-- (2) a generic "labels" result is a region whose kind comes from its value: a box
+--     (x 10 %, y 20 %, 30 % x 40 % of 100 x 50 -> (10, 10) to (40, 30));
+-- (3) a choices result with the id of a region is that region's attribute, not a tag;
+-- (4) "completions" (exports before Label Studio 1.0) are the annotations;
+-- (5) a skipped annotation is dropped like a cancelled one;
+-- (6) extra labels are kept in attributes.labels (the class is the first);
+-- (7) a choices result's own score wins over the prediction's.
+SELECT r - 'problems' AS counts FROM annqa.import_label_studio('ls-edge', '[
+  {"id": 1, "data": {"img": "a.jpg", "caption": "car"}, "annotations": [{"id": 10, "completed_by": 1, "result": [
+     {"id": "reg1", "type": "labels", "from_name": "label", "to_name": "img", "original_width": 100, "original_height": 50,
+      "value": {"x": 10, "y": 20, "width": 30, "height": 40, "rotation": 0, "labels": ["car", "red-car"]}},
+     {"id": "reg1", "type": "choices", "from_name": "color", "to_name": "img", "original_width": 100, "original_height": 50,
+      "value": {"x": 10, "y": 20, "width": 30, "height": 40, "choices": ["red"]}}]},
+   {"id": 11, "completed_by": 2, "skipped": true, "result": [
+     {"id": "s1", "type": "choices", "from_name": "c", "to_name": "img", "value": {"choices": ["skip-me"]}}]}],
+   "predictions": [{"id": 12, "model_version": "m1", "score": 0.5, "result": [
+     {"id": "p1", "type": "choices", "from_name": "c", "to_name": "img", "score": 0.9, "value": {"choices": ["night"]}}]}]},
+  {"id": 2, "data": {"img": "b.jpg", "caption": "car"}, "completions": [{"id": 20, "completed_by": 1, "result": [
+     {"id": "t1", "type": "choices", "from_name": "c", "to_name": "img", "value": {"choices": ["day"]}}]}]}
+]') r;
+SELECT i.uri, a.name AS annotator, n.kind, c.name AS class, n.box, n.score,
+       n.attributes - 'from_name' - 'to_name' - 'result_id' AS attributes
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+JOIN annqa.annotator a USING (annotator_id) LEFT JOIN annqa.label_class c ON c.class_id = n.class_id
+WHERE d.name = 'ls-edge' ORDER BY i.uri, a.name, n.kind;
+
 -- clean up for the tests that follow
 DELETE FROM annqa.release;
 DELETE FROM annqa.dataset;
