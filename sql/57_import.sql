@@ -926,6 +926,7 @@ CREATE FUNCTION annqa.io_cvat_insert(p_annotator bigint, p_item bigint, p_class 
     RETURNS int
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, annqa, pg_temp
+    SET extra_float_digits = 3      -- the WKT below is built from float8 text: exact whatever the session sets
 AS $$
 DECLARE
     n int;
@@ -972,9 +973,9 @@ COMMENT ON FUNCTION annqa.io_cvat_insert(bigint, bigint, bigint, text, float8[],
 CREATE FUNCTION annqa.io_bool(v text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN v IS NULL THEN NULL ELSE v IN ('1', 'true', 'True') END;
+    SELECT CASE WHEN v IS NULL THEN NULL ELSE v = '1' END;
 END;
-COMMENT ON FUNCTION annqa.io_bool(text) IS 'importer helper: CVAT 0/1 flags';
+COMMENT ON FUNCTION annqa.io_bool(text) IS 'importer helper: CVAT 0/1 flags (only "1" is true, as CVAT''s reader has it)';
 
 -- The annotator of a frame: the assignee of the job segment holding it.
 CREATE FUNCTION annqa.io_cvat_user(frame int, default_user text) RETURNS text
@@ -1007,6 +1008,9 @@ DECLARE
     vw int;
     vh int;
     stop_frame int;
+    start_frame int := 0;
+    frame_step int := 1;
+    mask_track boolean := false;
     img xml;
     el record;
     trk xml;
@@ -1105,18 +1109,29 @@ BEGIN
 
     -- CVAT for video: <track> with per-frame shapes
     IF xpath_exists('/annotations/track', doc) THEN
-        vw := (xpath('/*/original_size/width/text()', meta))[1]::text::int;
-        vh := (xpath('/*/original_size/height/text()', meta))[1]::text::int;
+        -- a task export has original_size in meta/task, a job export beside meta/job
+        vw := coalesce((xpath('/*/original_size/width/text()', meta))[1]::text::int,
+                       (xpath('/annotations/meta/original_size/width/text()', doc))[1]::text::int);
+        vh := coalesce((xpath('/*/original_size/height/text()', meta))[1]::text::int,
+                       (xpath('/annotations/meta/original_size/height/text()', doc))[1]::text::int);
         IF vw IS NULL OR vh IS NULL THEN
             RAISE EXCEPTION 'annqa.import_cvat: a video file without meta/task/original_size width and height'
                 USING ERRCODE = '22023', HINT = 'Nothing was loaded.';
         END IF;
         stop_frame := coalesce((xpath('/*/stop_frame/text()', meta))[1]::text::int, (xpath('/*/size/text()', meta))[1]::text::int - 1);
+        -- the task's frames are start_frame + k * step (meta frame_filter "step=N"); the
+        -- segments' start/stop are relative frame numbers
+        start_frame := coalesce((xpath('/*/start_frame/text()', meta))[1]::text::int, 0);
+        frame_step := coalesce(substring((xpath('/*/frame_filter/text()', meta))[1]::text FROM 'step\s*=\s*(\d+)')::int, 1);
+        IF frame_step < 1 THEN
+            frame_step := 1;
+        END IF;
         FOR trk IN SELECT * FROM unnest(xpath('/annotations/track', doc)) LOOP
             where_ := format('<track id="%s" label="%s">', annqa.io_xattr(trk, 'id'), annqa.io_xattr(trk, 'label'));
             BEGIN
                 cls := annqa.io_class(ds, annqa.io_xattr(trk, 'label'));
                 has_prev := false;
+                mask_track := false;
                 prev_visible := false;
                 last_frame := NULL;
                 -- the shapes in frame order, then one pass that writes each shape and fills the gap before the next
@@ -1126,6 +1141,9 @@ BEGIN
                            coalesce(annqa.io_bool(annqa.io_xattr(s.e, 'keyframe')), true) AS keyframe
                     FROM (SELECT e, n, (xpath('name(/*)', e))[1]::text AS name FROM unnest(xpath('/*/*', trk)) WITH ORDINALITY x(e, n)) s,
                          LATERAL annqa.io_cvat_parse(s.e, s.name) p
+                    -- only keyframes define a track (CVAT's reader drops the others and
+                    -- interpolates those frames again)
+                    WHERE coalesce(annqa.io_bool(annqa.io_xattr(s.e, 'keyframe')), true)
                     ORDER BY 4, s.n
                 LOOP
                     IF shp.frame = last_frame THEN
@@ -1135,8 +1153,9 @@ BEGIN
                         RAISE EXCEPTION 'frame % is negative', shp.frame USING ERRCODE = '22000';
                     END IF;
                     -- interpolated frames between the previous shape and this one
-                    IF prev_visible THEN
+                    IF prev_visible AND NOT mask_track THEN
                         FOR f IN prev.frame + 1 .. shp.frame - 1 LOOP
+                            CONTINUE WHEN (f - start_frame) % frame_step <> 0;   -- not a frame of the task
                             t := (f - prev.frame)::float8 / (shp.frame - prev.frame);
                             c := prev.coords;
                             -- CVAT's interpolation (annqa.cvat_interpolate); masks and tags repeat the earlier shape
@@ -1145,7 +1164,7 @@ BEGIN
                             END IF;
                             n_seen := n_seen + 1;
                             n_ann := n_ann + annqa.io_cvat_insert(
-                                annqa.io_annotator(annqa.io_cvat_user(f, default_user), 'human'),
+                                annqa.io_annotator(annqa.io_cvat_user((f - start_frame) / frame_step, default_user), 'human'),
                                 annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
                                 cls, prev.kind, c, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
                                 annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
@@ -1153,15 +1172,19 @@ BEGIN
                                 format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), f));
                         END LOOP;
                     END IF;
-                    IF NOT shp.outside THEN
+                    IF NOT shp.outside AND NOT (mask_track AND has_prev) THEN
                         n_seen := n_seen + 1;
                         n_ann := n_ann + annqa.io_cvat_insert(
-                            annqa.io_annotator(annqa.io_cvat_user(shp.frame, default_user), 'human'),
+                            annqa.io_annotator(annqa.io_cvat_user((shp.frame - start_frame) / frame_step, default_user), 'human'),
                             annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(shp.frame::text, 6, '0')), vw, vh, task_name, shp.frame, shp.frame::text),
                             cls, shp.kind, shp.coords, shp.rle, vw, vh, annqa.io_cvat_attributes(shp.e),
                             annqa.io_bool(annqa.io_xattr(shp.e, 'occluded')), annqa.io_xnum(shp.e, 'z_order', false)::int,
                             annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, shp.keyframe,
                             format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), shp.frame));
+                    END IF;
+                    IF NOT has_prev THEN
+                        -- CVAT makes a mask track one plain mask, its first keyframe's
+                        mask_track := shp.kind = 'mask';
                     END IF;
                     prev := shp;
                     has_prev := true;
@@ -1169,11 +1192,12 @@ BEGIN
                     last_frame := shp.frame;
                 END LOOP;
                 -- a track still visible at its last shape goes on to the end of the task, as CVAT's exporter writes it
-                IF prev_visible AND stop_frame IS NOT NULL THEN
+                IF prev_visible AND stop_frame IS NOT NULL AND NOT mask_track THEN
                     FOR f IN prev.frame + 1 .. stop_frame LOOP
+                        CONTINUE WHEN (f - start_frame) % frame_step <> 0;   -- not a frame of the task
                         n_seen := n_seen + 1;
                         n_ann := n_ann + annqa.io_cvat_insert(
-                            annqa.io_annotator(annqa.io_cvat_user(f, default_user), 'human'),
+                            annqa.io_annotator(annqa.io_cvat_user((f - start_frame) / frame_step, default_user), 'human'),
                             annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
                             cls, prev.kind, prev.coords, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
                             annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
@@ -1216,6 +1240,7 @@ CREATE FUNCTION annqa.io_ls_result(ds bigint, p_annotator bigint, p_item bigint,
     RETURNS int
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, annqa, pg_temp
+    SET extra_float_digits = 3      -- the polygon WKT is built from float8 text: exact whatever the session sets
 AS $$
 DECLARE
     v jsonb := r->'value';

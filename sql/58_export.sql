@@ -14,6 +14,7 @@ CREATE FUNCTION annqa.io_coco_export(dataset text, release bigint, annotator tex
     RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, annqa, pg_temp
+    SET extra_float_digits = 3      -- float8 -> JSON goes through float8out: exact whatever the session sets
 AS $$
 DECLARE
     ds bigint;

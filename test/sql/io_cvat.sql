@@ -113,6 +113,50 @@ SELECT r - 'problems' AS counts, jsonb_pretty(r->'problems') AS problems
 FROM annqa.import_cvat('skipped', replace(replace(:'images', '<polyline ', '<cuboid '), 'rle="1, 2, 3, 6"', 'rle="1, 2, 3"'),
                        on_error => 'skip') r;
 
+-- ---------------------------------------------------------------- found by a differential run against CVAT's own reader (2026-11-28)
+-- A task of frames 0, 2, 4, 6, 8 (frame_filter step=2); segments in relative
+-- frames: alice 0-1 (frames 0, 2), bob 2-4 (frames 4, 6, 8).  Track 0:
+--   frame 0 keyframe (0,0)-(10,10); frame 2 keyframe="0" (50,50)-(60,60): CVAT's
+--   reader drops it and interpolates frame 2 again: t = 1/2 -> (2,2)-(12,12);
+--   frame 4 keyframe (4,4)-(14,14) with occluded="true" (CVAT reads only "1": not occluded);
+--   frame 8 keyframe outside at (8,8)-(18,18): frame 6 = t 1/2 -> (6,6)-(16,16).
+--   Frames 1, 3, 5, 7 are not frames of the task: none.
+-- Track 1, a mask track at frames 2 and 6: CVAT makes it one plain mask, frame 2's.
+SELECT annqa.import_cvat('cvat-edge', $x$<annotations><version>1.1</version><meta><task><name>v</name><size>5</size>
+  <start_frame>0</start_frame><stop_frame>8</stop_frame><frame_filter>step=2</frame_filter>
+  <original_size><width>100</width><height>100</height></original_size>
+  <segments><segment><start>0</start><stop>1</stop><assignee><username>alice</username></assignee></segment>
+            <segment><start>2</start><stop>4</stop><assignee><username>bob</username></assignee></segment></segments>
+  </task></meta>
+  <track id="0" label="car">
+    <box frame="0" keyframe="1" outside="0" occluded="0" xtl="0" ytl="0" xbr="10" ybr="10" z_order="0"/>
+    <box frame="2" keyframe="0" outside="0" occluded="0" xtl="50" ytl="50" xbr="60" ybr="60" z_order="0"/>
+    <box frame="4" keyframe="1" outside="0" occluded="true" xtl="4" ytl="4" xbr="14" ybr="14" z_order="0"/>
+    <box frame="8" keyframe="1" outside="1" occluded="0" xtl="8" ytl="8" xbr="18" ybr="18" z_order="0"/>
+  </track>
+  <track id="1" label="car">
+    <mask frame="2" keyframe="1" outside="0" occluded="0" rle="0, 4" left="0" top="0" width="2" height="2" z_order="0"/>
+    <mask frame="6" keyframe="1" outside="0" occluded="0" rle="0, 6" left="0" top="0" width="3" height="2" z_order="0"/>
+  </track></annotations>$x$) - 'problems' AS counts;
+SELECT i.frame, a.name AS annotator, n.track_id, n.kind, n.box, n.keyframe, n.occluded, annqa.area(n.mask) AS mask_area
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+JOIN annqa.annotator a USING (annotator_id)
+WHERE d.name = 'cvat-edge' ORDER BY n.track_id, i.frame;
+-- a job export keeps original_size beside <job>, not inside it
+SELECT annqa.import_cvat('cvat-job', $x$<annotations><version>1.1</version><meta><job><name>j</name><size>2</size>
+  <start_frame>0</start_frame><stop_frame>1</stop_frame></job><original_size><width>10</width><height>10</height></original_size></meta>
+  <track id="0" label="car"><box frame="0" keyframe="1" outside="0" occluded="0" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0"/></track>
+  </annotations>$x$) - 'problems' AS job_export;
+-- polygon coordinates do not depend on the session's extra_float_digits (the
+-- WKT was built from float8 text: 15 digits at 0)
+SET extra_float_digits = 0;
+SELECT annqa.import_cvat('cvat-digits', $x$<annotations><version>1.1</version><meta><task><name>d</name></task></meta>
+  <image id="0" name="d.jpg" width="50" height="50">
+    <polygon label="car" occluded="0" points="10.987654321098764,1;20,1;20,20" z_order="0"/></image></annotations>$x$) - 'problems' AS digits;
+RESET extra_float_digits;
+SELECT ST_XMin(n.polygon) = 10.987654321098764::float8 AS exact_x
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id WHERE d.name = 'cvat-digits';
+
 -- clean up for the tests that follow
 DELETE FROM annqa.release;
 DELETE FROM annqa.dataset;
