@@ -1011,6 +1011,11 @@ DECLARE
     start_frame int := 0;
     frame_step int := 1;
     mask_track boolean := false;
+    spec jsonb;            -- the track label's declared attributes: name -> mutable
+    immut jsonb;           -- its immutable attributes (from the track's last shape)
+    mut jsonb;             -- its mutable attributes so far (carried forward)
+    shp_attrs jsonb;       -- the attributes of the current keyframe
+    prev_attrs jsonb;      -- ... and of the previous one (for the frames in between)
     img xml;
     el record;
     trk xml;
@@ -1130,6 +1135,24 @@ BEGIN
             where_ := format('<track id="%s" label="%s">', annqa.io_xattr(trk, 'id'), annqa.io_xattr(trk, 'label'));
             BEGIN
                 cls := annqa.io_class(ds, annqa.io_xattr(trk, 'label'));
+                -- CVAT's reader keeps only the attributes the label declares (meta
+                -- labels/label/attributes), takes the immutable ones from the track's
+                -- last shape, and carries a mutable one missing on a keyframe forward;
+                -- a file whose meta declares no labels keeps every attribute as written
+                spec := NULL;
+                IF xpath_exists('//labels/label', meta) THEN
+                    SELECT coalesce(jsonb_object_agg((xpath('/*/name/text()', at))[1]::text,
+                                                     lower(coalesce((xpath('/*/mutable/text()', at))[1]::text, 'false')) = 'true'), '{}')
+                    INTO spec
+                    FROM unnest(xpath('//labels/label', meta)) lb, unnest(xpath('/*/attributes/attribute', lb)) at
+                    WHERE (xpath('/*/name/text()', lb))[1]::text = annqa.io_xattr(trk, 'label');
+                    SELECT coalesce(jsonb_object_agg(x.key, x.value), '{}') INTO immut
+                    FROM jsonb_each(annqa.io_cvat_attributes(
+                             (SELECT e FROM unnest(xpath('/*/*', trk)) WITH ORDINALITY z(e, n) ORDER BY n DESC LIMIT 1))) x
+                    WHERE spec->x.key = 'false'::jsonb;
+                END IF;
+                mut := '{}';
+                prev_attrs := NULL;
                 has_prev := false;
                 mask_track := false;
                 prev_visible := false;
@@ -1152,6 +1175,13 @@ BEGIN
                     IF shp.frame < 0 THEN
                         RAISE EXCEPTION 'frame % is negative', shp.frame USING ERRCODE = '22000';
                     END IF;
+                    IF spec IS NULL THEN
+                        shp_attrs := annqa.io_cvat_attributes(shp.e);
+                    ELSE
+                        SELECT mut || coalesce(jsonb_object_agg(x.key, x.value), '{}') INTO mut
+                        FROM jsonb_each(annqa.io_cvat_attributes(shp.e)) x WHERE spec->x.key = 'true'::jsonb;
+                        shp_attrs := immut || mut;
+                    END IF;
                     -- interpolated frames between the previous shape and this one
                     IF prev_visible AND NOT mask_track THEN
                         FOR f IN prev.frame + 1 .. shp.frame - 1 LOOP
@@ -1166,7 +1196,7 @@ BEGIN
                             n_ann := n_ann + annqa.io_cvat_insert(
                                 annqa.io_annotator(annqa.io_cvat_user((f - start_frame) / frame_step, default_user), 'human'),
                                 annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
-                                cls, prev.kind, c, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
+                                cls, prev.kind, c, prev.rle, vw, vh, prev_attrs,
                                 annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
                                 annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, false,
                                 format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), f));
@@ -1177,7 +1207,7 @@ BEGIN
                         n_ann := n_ann + annqa.io_cvat_insert(
                             annqa.io_annotator(annqa.io_cvat_user((shp.frame - start_frame) / frame_step, default_user), 'human'),
                             annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(shp.frame::text, 6, '0')), vw, vh, task_name, shp.frame, shp.frame::text),
-                            cls, shp.kind, shp.coords, shp.rle, vw, vh, annqa.io_cvat_attributes(shp.e),
+                            cls, shp.kind, shp.coords, shp.rle, vw, vh, shp_attrs,
                             annqa.io_bool(annqa.io_xattr(shp.e, 'occluded')), annqa.io_xnum(shp.e, 'z_order', false)::int,
                             annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, shp.keyframe,
                             format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), shp.frame));
@@ -1187,6 +1217,7 @@ BEGIN
                         mask_track := shp.kind = 'mask';
                     END IF;
                     prev := shp;
+                    prev_attrs := shp_attrs;
                     has_prev := true;
                     prev_visible := NOT shp.outside;
                     last_frame := shp.frame;
@@ -1199,7 +1230,7 @@ BEGIN
                         n_ann := n_ann + annqa.io_cvat_insert(
                             annqa.io_annotator(annqa.io_cvat_user((f - start_frame) / frame_step, default_user), 'human'),
                             annqa.io_item(ds, bt, format('%s/frame_%s', task_name, lpad(f::text, 6, '0')), vw, vh, task_name, f, f::text),
-                            cls, prev.kind, prev.coords, prev.rle, vw, vh, annqa.io_cvat_attributes(prev.e),
+                            cls, prev.kind, prev.coords, prev.rle, vw, vh, prev_attrs,
                             annqa.io_bool(annqa.io_xattr(prev.e, 'occluded')), annqa.io_xnum(prev.e, 'z_order', false)::int,
                             annqa.io_xnum(trk, 'group_id', false)::int, annqa.io_xnum(trk, 'id')::bigint, false,
                             format('cvat:track%s/%s', annqa.io_xattr(trk, 'id'), f));

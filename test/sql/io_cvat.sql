@@ -142,6 +142,27 @@ SELECT i.frame, a.name AS annotator, n.track_id, n.kind, n.box, n.keyframe, n.oc
 FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
 JOIN annqa.annotator a USING (annotator_id)
 WHERE d.name = 'cvat-edge' ORDER BY n.track_id, i.frame;
+-- attributes of a track as CVAT's reader keeps them: only the label's declared
+-- attributes (foo is dropped); the immutable one (model) from the track's last
+-- shape, the outside one at frame 5 (c) on every frame; the mutable one (color)
+-- missing at the frame-3 keyframe carried forward from frame 0 (red)
+SELECT annqa.import_cvat('cvat-attrs', $x$<annotations><version>1.1</version><meta><task><name>a</name><size>6</size>
+  <start_frame>0</start_frame><stop_frame>5</stop_frame><original_size><width>100</width><height>100</height></original_size>
+  <labels><label><name>car</name><attributes>
+    <attribute><name>model</name><mutable>False</mutable><input_type>select</input_type></attribute>
+    <attribute><name>color</name><mutable>True</mutable><input_type>select</input_type></attribute>
+  </attributes></label></labels></task></meta>
+  <track id="0" label="car">
+    <box frame="0" keyframe="1" outside="0" occluded="0" xtl="0" ytl="0" xbr="10" ybr="10" z_order="0">
+      <attribute name="model">a</attribute><attribute name="color">red</attribute><attribute name="foo">x</attribute></box>
+    <box frame="3" keyframe="1" outside="0" occluded="0" xtl="3" ytl="3" xbr="13" ybr="13" z_order="0">
+      <attribute name="model">b</attribute></box>
+    <box frame="5" keyframe="1" outside="1" occluded="0" xtl="5" ytl="5" xbr="15" ybr="15" z_order="0">
+      <attribute name="model">c</attribute></box>
+  </track></annotations>$x$) - 'problems' AS counts;
+SELECT i.frame, n.keyframe, n.attributes
+FROM annqa.annotation n JOIN annqa.item i USING (item_id) JOIN annqa.dataset d ON d.dataset_id = i.dataset_id
+WHERE d.name = 'cvat-attrs' ORDER BY i.frame;
 -- a job export keeps original_size beside <job>, not inside it
 SELECT annqa.import_cvat('cvat-job', $x$<annotations><version>1.1</version><meta><job><name>j</name><size>2</size>
   <start_frame>0</start_frame><stop_frame>1</stop_frame></job><original_size><width>10</width><height>10</height></original_size></meta>
