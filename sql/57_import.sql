@@ -962,7 +962,7 @@ BEGIN
                                   attributes, occluded, z_order, group_id, track_id, keyframe, source_ref)
     VALUES (p_item, p_annotator, p_class, kind, coalesce(bx, annqa.io_bbox(annqa.io_geometry(g))), rb, m,
             annqa.io_geometry(g), CASE WHEN kind = 'points' THEN c END,
-            coalesce(attrs, '{}'), coalesce(occluded, false), z, grp, track, keyframe, ref)
+            coalesce(attrs, '{}'), coalesce(occluded, false), CASE WHEN kind = 'tag' THEN z ELSE coalesce(z, 0) END, grp, track, keyframe, ref)
     ON CONFLICT (item_id, annotator_id, source_ref) DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
