@@ -244,11 +244,12 @@ CREATE FUNCTION annqa.io_coco_poly_wkt(seg jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
     SELECT 'MULTIPOLYGON(' || string_agg(
+               -- the JSON numbers' own text (no float8 text, which follows extra_float_digits)
                '((' || (SELECT string_agg(p.x || ' ' || p.y, ',' ORDER BY p.k)
-                        FROM (SELECT k, (r.part->>(2 * k))::float8 AS x, (r.part->>(2 * k + 1))::float8 AS y
+                        FROM (SELECT k, r.part->>(2 * k) AS x, r.part->>(2 * k + 1) AS y
                               FROM generate_series(0, jsonb_array_length(r.part) / 2 - 1) k
                               UNION ALL
-                              SELECT jsonb_array_length(r.part), (r.part->>0)::float8, (r.part->>1)::float8) p)
+                              SELECT jsonb_array_length(r.part), r.part->>0, r.part->>1) p)
                || '))', ',' ORDER BY r.n) || ')'
     FROM jsonb_array_elements(seg) WITH ORDINALITY r(part, n);
 END;
@@ -545,7 +546,11 @@ BEGIN
            coalesce(y.cr IN ('1', 'true'), false),
            CASE WHEN jsonb_typeof(y.sc) = 'number' THEN y.sc::float8 END,
            CASE WHEN jsonb_typeof(y.ar) = 'number' THEN y.ar::float8 END,
-           CASE WHEN jsonb_typeof(y.att) = 'object' THEN y.att END,
+           -- the annotation's attributes, and the file's own num_keypoints (COCOeval skips a
+           -- ground truth whose num_keypoints is 0, so the export writes it back)
+           nullif(coalesce(CASE WHEN jsonb_typeof(y.att) = 'object' THEN y.att END, '{}')
+                  || CASE WHEN jsonb_typeof(y.obj->'num_keypoints') = 'number'
+                          THEN jsonb_build_object('num_keypoints', y.obj->'num_keypoints') ELSE '{}' END, '{}'),
            -- an integral id as bigint (io_is_int: below 9e15), for the clashing ids
            CASE WHEN y.id_ok THEN (y.jid::numeric)::bigint WHEN annqa.io_is_int(y.jid) THEN ((y.jid::text)::numeric)::bigint END
     FROM (SELECT x.*,
@@ -679,6 +684,7 @@ CREATE FUNCTION annqa.io_coco_insert(p_annotator bigint, results boolean, only_p
                                      on_conflict boolean DEFAULT true) RETURNS bigint
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, annqa, pg_temp
+    SET extra_float_digits = 3      -- attributes.coco_bbox is written from float8 text
 AS $$
 DECLARE
     n bigint;
@@ -687,15 +693,33 @@ BEGIN
     INSERT INTO annqa.annotation (item_id, annotator_id, class_id, kind, box, mask, polygon, keypoints,
                                   is_crowd, score, area, attributes, source_ref)
     SELECT g.item_id, $1, g.class_id, g.kind,
-           coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly)),
-           g.mask, g.poly, g.kp, g.crowd, g.score, g.area, g.attrs, g.ref
-    FROM (SELECT r.item_id, r.class_id, r.kind,
+           coalesce(g.bbox, annqa.bbox(g.mask), annqa.io_bbox(g.poly), g.kpbox),
+           g.mask, g.poly, g.kp, g.crowd, g.score,
+           -- a results file gets pycocotools loadRes's area: the box's w h, else the mask's
+           -- pixels, else the keypoints' box (a given area is not kept there)
+           CASE WHEN NOT $2 THEN g.area
+                WHEN g.bbox IS NOT NULL THEN g.bb[3] * g.bb[4]
+                WHEN g.mask IS NOT NULL THEN annqa.area(g.mask)::float8
+                WHEN g.kpbox IS NOT NULL THEN width(g.kpbox) * height(g.kpbox) END,
+           g.attrs, g.ref
+    FROM (SELECT r.item_id, r.class_id, r.kind, r.bb,
                  CASE WHEN r.bb IS NOT NULL THEN annqa.xywh(r.bb[1], r.bb[2], r.bb[3], r.bb[4]) END AS bbox,
+                 -- loadRes: a keypoints result's box spans all its points (v = 0 too)
+                 CASE WHEN $2 AND r.kp IS NOT NULL AND jsonb_array_length(r.kp) >= 3 THEN
+                     (SELECT box(point(min(x), min(y)), point(max(x), max(y)))
+                      FROM (SELECT (r.kp->>(3 * k))::float8 AS x, (r.kp->>(3 * k + 1))::float8 AS y
+                            FROM generate_series(0, jsonb_array_length(r.kp) / 3 - 1) k) q) END AS kpbox,
                  CASE WHEN jsonb_typeof(r.seg) = 'object' THEN annqa.rle_from_coco(r.seg, r.h, r.w) END AS mask,
                  CASE WHEN r.wkt IS NOT NULL THEN annqa.io_geometry(r.wkt)
                       WHEN jsonb_typeof(r.seg) = 'array' THEN annqa.io_geometry(annqa.io_coco_poly_wkt(r.seg)) END AS poly,
                  CASE WHEN r.kp IS NOT NULL THEN annqa.io_float8s(r.kp) END AS kp,
-                 r.crowd, r.score, r.area, coalesce(r.attrs, '{}') AS attrs,
+                 CASE WHEN $2 THEN false ELSE r.crowd END AS crowd,   -- loadRes: iscrowd 0
+                 r.score, r.area,
+                 -- the file's bbox where corners and back do not give it exactly
+                 -- ((0.1 + 0.3) - 0.1 is 0.30000000000000004): the export writes it back
+                 coalesce(r.attrs, '{}')
+                 || CASE WHEN r.bb IS NOT NULL AND annqa.to_xywh(annqa.xywh(r.bb[1], r.bb[2], r.bb[3], r.bb[4])) <> r.bb
+                         THEN jsonb_build_object('coco_bbox', to_jsonb(r.bb)) ELSE '{}' END AS attrs,
                  CASE WHEN $2 THEN 'coco-result:' || r.pos ELSE 'coco:' || r.jid::text END AS ref
           FROM pg_temp.annqa_coco_rows r
           WHERE $3 IS NULL OR r.pos = $3) g

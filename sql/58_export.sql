@@ -62,22 +62,37 @@ BEGIN
     out AS (
         SELECT n.annotation_id, jsonb_strip_nulls(jsonb_build_object(
             'id', n.annotation_id, 'image_id', n.item_id, 'category_id', n.class_id,
-            'bbox', to_jsonb(annqa.to_xywh(n.box)),
+            'bbox', to_jsonb(b.xb),
+            -- no area given: the mask's pixels (a polygon rasterised as pycocotools does,
+            -- its parts unioned), or the box's w h
             'area', coalesce(n.area,
                              CASE n.kind WHEN 'mask' THEN annqa.area(n.mask)::float8
-                                         WHEN 'polygon' THEN annqa.io_area(n.polygon)
+                                         WHEN 'polygon' THEN CASE WHEN annqa.io_is_areal(n.polygon) AND n.iw > 0 AND n.ih > 0
+                                                                  THEN annqa.area(annqa.rle_from_geometry(n.polygon, n.ih, n.iw))::float8
+                                                                  ELSE annqa.io_area(n.polygon) END
                                          WHEN 'rbox' THEN annqa.area(n.rbox)
-                                         ELSE (annqa.to_xywh(n.box))[3] * (annqa.to_xywh(n.box))[4] END),
+                                         ELSE b.xb[3] * b.xb[4] END),
+            'score', n.score,
             'iscrowd', n.is_crowd::int,
             'segmentation', CASE WHEN n.mask IS NOT NULL THEN annqa.rle_jsonb(n.mask)
                                  WHEN n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon) THEN annqa.io_coco_polygons(n.polygon)
                                  WHEN n.rbox IS NOT NULL THEN jsonb_build_array(to_jsonb(annqa.corners(n.rbox)))
                                  ELSE '[]'::jsonb END,
             'keypoints', CASE WHEN n.kind = 'keypoints' THEN to_jsonb(n.keypoints) END,
-            'num_keypoints', CASE WHEN n.kind = 'keypoints' THEN
-                (SELECT count(*) FROM generate_series(3, cardinality(n.keypoints), 3) k WHERE n.keypoints[k] > 0) END,
-            'attributes', nullif(n.attributes, '{}'::jsonb))) AS o
-        FROM anns n)
+            'num_keypoints', CASE WHEN n.kind = 'keypoints' THEN coalesce(
+                CASE WHEN jsonb_typeof(n.attributes->'num_keypoints') = 'number' THEN n.attributes->'num_keypoints' END,
+                to_jsonb((SELECT count(*) FROM generate_series(3, cardinality(n.keypoints), 3) k WHERE n.keypoints[k] > 0))) END,
+            'attributes', nullif(n.attributes - 'coco_bbox' - 'num_keypoints', '{}'::jsonb))) AS o
+        FROM anns n,
+        -- the bbox: the imported file's own when the stored box is still the one it gave
+        -- (corners and back can differ in the last digit: (0.1 + 0.3) - 0.1)
+        LATERAL (SELECT CASE WHEN jsonb_typeof(n.attributes->'coco_bbox') = 'array' AND c.cb IS NOT NULL
+                              AND annqa.to_xywh(annqa.xywh(c.cb[1], c.cb[2], c.cb[3], c.cb[4])) = annqa.to_xywh(n.box)
+                             THEN c.cb ELSE annqa.to_xywh(n.box) END AS xb
+                 FROM (SELECT CASE WHEN jsonb_typeof(n.attributes->'coco_bbox') = 'array'
+                                    AND annqa.io_is_numbers(n.attributes->'coco_bbox')
+                                    AND jsonb_array_length(n.attributes->'coco_bbox') = 4
+                                   THEN annqa.io_float8s(n.attributes->'coco_bbox') END AS cb) c) b)
     SELECT jsonb_build_object(
         'info', jsonb_build_object('description', format('annqa export of dataset %s', dataset),
                                    'version', coalesce(ver, 'unreleased'),

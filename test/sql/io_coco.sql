@@ -164,6 +164,40 @@ SELECT annqa.export_coco('cars')->'info'->>'version' AS latest_version;
 SELECT pg_temp.err(format('SELECT annqa.export_coco(%L, %s)', 'cars', release_id)) FROM annqa.release WHERE dataset_version = 'cars-0.9';
 SELECT pg_temp.err($$SELECT annqa.export_coco('nope')$$);
 
+-- ---------------------------------------------------------------- found by a differential run against pycocotools (2026-11-28)
+-- (1) a bbox whose corners do not give it back exactly ((0.1 + 0.3) - 0.1 =
+--     0.30000000000000004) is exported as the file gave it, area 0.3 x 1;
+-- (2) an area-less polygon of two identical squares (1,1)-(8,8): the area is the
+--     pixels of their union, 7 x 7 = 49 (pycocotools: area(merge(frPyObjects))),
+--     not the sum of the parts (98);
+-- (3) num_keypoints is the file's own (0 here, which makes COCOeval ignore it);
+-- (4) polygon coordinates do not depend on extra_float_digits.
+SET extra_float_digits = 0;
+SELECT annqa.import_coco('coco-edge', 'g', '{
+  "images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 15}],
+  "categories": [{"id": 1, "name": "c"}],
+  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0.1, 0, 0.3, 1], "iscrowd": 0},
+                  {"id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 1, 7, 7], "iscrowd": 0,
+                   "segmentation": [[1, 1, 8, 1, 8, 8, 1, 8], [1, 1, 8, 1, 8, 8, 1, 8]]},
+                  {"id": 3, "image_id": 1, "category_id": 1, "bbox": [2, 2, 1, 1], "area": 1, "iscrowd": 0,
+                   "num_keypoints": 0, "keypoints": [2, 2, 2, 3, 3, 1]},
+                  {"id": 4, "image_id": 1, "category_id": 1, "bbox": [5, 0.4, 11.3, 9.8], "area": 50, "iscrowd": 0,
+                   "segmentation": [[6.099999999999999, 9.500000000000002, 16.099999999999998, 0.4000000000000001, 5.000000000000002, 10.199999999999996, 16.3, 1.7]]}]}') - 'problems' AS counts;
+RESET extra_float_digits;
+SELECT (a->>'id')::int - min((a->>'id')::int) OVER () + 1 AS n, a->'bbox' AS bbox, a->'area' AS area, a->'num_keypoints' AS num_keypoints
+FROM jsonb_array_elements(annqa.export_coco('coco-edge', annotator => 'g')->'annotations') a ORDER BY 1;
+SELECT ST_XMin(n.polygon) = 5.000000000000002::float8 AND ST_XMax(n.polygon) = 16.3::float8 AS exact_polygon
+FROM annqa.annotation n JOIN annqa.annotator a USING (annotator_id) WHERE a.name = 'g' AND n.source_ref = 'coco:4';
+-- (5) a results file as pycocotools' loadRes reads it: iscrowd 0 and the area of
+--     the box (4 x 5 = 20), whatever the file says; a keypoints result's box spans
+--     all its points, v = 0 included: (2,3)-(18,14), area 16 x 11 = 176; the
+--     export carries the score
+SELECT annqa.import_coco('coco-edge', 'det', '[
+  {"image_id": 1, "category_id": 1, "bbox": [2, 3, 4, 5], "score": 0.9, "iscrowd": 1, "area": 7},
+  {"image_id": 1, "category_id": 1, "keypoints": [2, 3, 2, 10, 4, 1, 18, 14, 0], "score": 0.7}]') - 'problems' AS results;
+SELECT a->'bbox' AS bbox, a->'area' AS area, a->'iscrowd' AS iscrowd, a->'score' AS score
+FROM jsonb_array_elements(annqa.export_coco('coco-edge', annotator => 'det')->'annotations') a ORDER BY a->>'score' DESC;
+
 -- clean up for the tests that follow
 DELETE FROM annqa.release;
 DELETE FROM annqa.dataset;
