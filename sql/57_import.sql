@@ -223,6 +223,21 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION annqa.io_is_int(jsonb) IS 'importer helper: the value is an integral JSON number';
 
+-- The key of a COCO id: an integral number without its fraction (1.0 and 1 are the
+-- same id, as in Python), other values as they print.
+CREATE FUNCTION annqa.io_coco_key(v jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN annqa.io_is_int(v) THEN trunc((v::text)::numeric)::text ELSE v #>> '{}' END;
+END;
+COMMENT ON FUNCTION annqa.io_coco_key(jsonb) IS 'importer helper: the key of a COCO id (1.0 and 1 are one id)';
+CREATE FUNCTION annqa.io_coco_key(v text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN v ~ '^\s*-?[0-9]+(\.0*)?\s*$' THEN trunc(v::numeric)::text ELSE v END;
+END;
+COMMENT ON FUNCTION annqa.io_coco_key(text) IS 'importer helper: the key of a COCO id sent as text by the CLI (1.0 and 1 are one id)';
+
 -- Whether a jsonb value is an array of numbers.
 CREATE FUNCTION annqa.io_is_numbers(v jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -462,7 +477,7 @@ BEGIN
     -- categories -> label classes
     WITH ins AS (
         INSERT INTO annqa.label_class AS lc (dataset_id, name, source_id, supercategory, keypoint_names, skeleton)
-        SELECT ds, c.obj->>'name', c.obj->>'id', c.obj->>'supercategory',
+        SELECT ds, c.obj->>'name', annqa.io_coco_key(c.obj->'id'), c.obj->>'supercategory',
                CASE WHEN c.obj ? 'keypoints' THEN ARRAY(SELECT jsonb_array_elements_text(c.obj->'keypoints')) END,
                CASE WHEN jsonb_array_length(coalesce(c.obj->'skeleton', '[]')) > 0 THEN
                    ARRAY(SELECT ARRAY[(e->>0)::int, (e->>1)::int] FROM jsonb_array_elements(c.obj->'skeleton') e) END
@@ -479,7 +494,7 @@ BEGIN
     -- images -> items
     WITH ins AS (
         INSERT INTO annqa.item AS it (dataset_id, batch_id, uri, width, height, source_id)
-        SELECT ds, bt, i.obj->>'file_name', (i.obj->>'width')::int, (i.obj->>'height')::int, i.obj->>'id'
+        SELECT ds, bt, i.obj->>'file_name', (i.obj->>'width')::int, (i.obj->>'height')::int, annqa.io_coco_key(i.obj->'id')
         FROM pg_temp.annqa_coco_images i
         ON CONFLICT (dataset_id, uri) DO UPDATE
            SET batch_id = coalesce(it.batch_id, EXCLUDED.batch_id),
@@ -498,9 +513,9 @@ BEGIN
         INSERT INTO annqa_coco_cmap SELECT DISTINCT ON (c.source_id) c.source_id, c.class_id
         FROM annqa.label_class c WHERE c.dataset_id = ds AND c.source_id IS NOT NULL ORDER BY c.source_id, c.class_id;
     ELSE
-        INSERT INTO annqa_coco_imap SELECT ((i.obj->>'id')::numeric)::text, it.item_id, it.width, it.height
+        INSERT INTO annqa_coco_imap SELECT annqa.io_coco_key(i.obj->'id'), it.item_id, it.width, it.height
         FROM pg_temp.annqa_coco_images i JOIN annqa.item it ON it.dataset_id = ds AND it.uri = i.obj->>'file_name';
-        INSERT INTO annqa_coco_cmap SELECT ((c.obj->>'id')::numeric)::text, lc.class_id
+        INSERT INTO annqa_coco_cmap SELECT annqa.io_coco_key(c.obj->'id'), lc.class_id
         FROM pg_temp.annqa_coco_categories c JOIN annqa.label_class lc ON lc.dataset_id = ds AND lc.name = c.obj->>'name';
     END IF;
     ANALYZE pg_temp.annqa_coco_imap;
@@ -556,9 +571,9 @@ BEGIN
     FROM (SELECT x.*,
                  CASE WHEN jsonb_typeof(x.jid) = 'number' THEN scale(x.jid::numeric) = 0 AND abs(x.jid::numeric) < 1e15 ELSE false END AS id_ok,
                  CASE WHEN jsonb_typeof(x.jimg) = 'number' AND scale(x.jimg::numeric) = 0 AND abs(x.jimg::numeric) < 1e15 THEN x.jimg::text
-                      WHEN annqa.io_is_int(x.jimg) THEN ((x.jimg::text)::numeric)::text END AS kimg,
+                      WHEN annqa.io_is_int(x.jimg) THEN annqa.io_coco_key(x.jimg) END AS kimg,
                  CASE WHEN jsonb_typeof(x.jcat) = 'number' AND scale(x.jcat::numeric) = 0 AND abs(x.jcat::numeric) < 1e15 THEN x.jcat::text
-                      WHEN annqa.io_is_int(x.jcat) THEN ((x.jcat::text)::numeric)::text END AS kcat,
+                      WHEN annqa.io_is_int(x.jcat) THEN annqa.io_coco_key(x.jcat) END AS kcat,
                  -- an array of numbers only: nothing but digits, signs, points, commas and blanks in its text
                  CASE WHEN jsonb_typeof(x.bbj) = 'array' AND jsonb_array_length(x.bbj) = 4
                            AND translate(x.bbj::text, '0123456789.-, ', '') = '[]'
@@ -591,8 +606,8 @@ BEGIN
            CASE WHEN a.wkt IS NULL THEN 'box' ELSE 'polygon' END,
            ARRAY[a.x, a.y, a.bw, a.bh], a.crowd, a.score, a.area, a.wkt, a.fid::bigint
     FROM pg_temp.annqa_coco_annotations a
-    LEFT JOIN annqa_coco_imap im ON im.fid = a.img
-    LEFT JOIN annqa_coco_cmap cm ON cm.fid = a.cat
+    LEFT JOIN annqa_coco_imap im ON im.fid = annqa.io_coco_key(a.img)
+    LEFT JOIN annqa_coco_cmap cm ON cm.fid = annqa.io_coco_key(a.cat)
     WHERE a.obj IS NULL;
     GET DIAGNOSTICS n_problem = ROW_COUNT;
     n_total := n_total + n_problem;

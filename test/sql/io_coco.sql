@@ -198,6 +198,15 @@ SELECT annqa.import_coco('coco-edge', 'det', '[
 SELECT a->'bbox' AS bbox, a->'area' AS area, a->'iscrowd' AS iscrowd, a->'score' AS score
 FROM jsonb_array_elements(annqa.export_coco('coco-edge', annotator => 'det')->'annotations') a ORDER BY a->>'score' DESC;
 
+-- (6) an integral id written as a float (1.0) is the same id as 1, as in Python:
+--     images and categories with 1.0 / 2.0, annotations referring to 1 / 2, and a
+--     results file referring to 1.0 / 2 all find them
+SELECT annqa.import_coco('coco-ids', 'g', '{
+  "images": [{"id": 1.0, "file_name": "a.jpg", "width": 20, "height": 15}],
+  "categories": [{"id": 2.0, "name": "c"}],
+  "annotations": [{"id": 5, "image_id": 1, "category_id": 2, "bbox": [1, 1, 2, 2], "iscrowd": 0}]}') - 'problems' AS float_ids;
+SELECT annqa.import_coco('coco-ids', 'det', '[{"image_id": 1.0, "category_id": 2, "bbox": [1, 1, 2, 2], "score": 0.5}]') - 'problems' AS float_ids_results;
+
 -- clean up for the tests that follow
 DELETE FROM annqa.release;
 DELETE FROM annqa.dataset;
