@@ -130,11 +130,11 @@ CREATE FUNCTION annqa.consensus(geoms box[], labels text[], annotators text[],
                                 threshold float8 DEFAULT 0.4, quorum float8 DEFAULT 0.5,
                                 options jsonb DEFAULT '{}', raters text[] DEFAULT '{}')
     RETURNS TABLE (unit int, label text, geom box, support int, score float8,
-                   mean_iou float8, members int[])
+                   mean_iou float8, members int[], cvat_score float8)
     AS 'MODULE_PATHNAME', 'annqa_consensus_box'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100 ROWS 10;
 COMMENT ON FUNCTION annqa.consensus(box[], text[], text[], float8, float8, jsonb, text[]) IS
-    'consensus boxes of one item: object units, majority label (kept with at least ceil(quorum * raters) votes), the member nearest the mean box (options.fuse = ''mean'': the mean box); support, score = support/raters, mean pairwise IoU, member indexes';
+    'consensus boxes of one item: object units, majority label (kept with at least ceil(quorum * raters) votes), the member nearest the mean box (options.fuse = ''mean'': the mean box); support, score = support/raters, mean pairwise IoU, member indexes, cvat_score = score * mean IoU of the merged box with the members (CVAT''s score)';
 
 CREATE FUNCTION annqa.consensus(labels text[], annotators text[], quorum float8 DEFAULT 0.5,
                                 raters text[] DEFAULT '{}')
@@ -187,7 +187,7 @@ CREATE FUNCTION annqa.consensus(geoms annqa.rle[], labels text[], annotators tex
                                 threshold float8 DEFAULT 0.4, quorum float8 DEFAULT 0.5,
                                 options jsonb DEFAULT '{}', raters text[] DEFAULT '{}')
     RETURNS TABLE (unit int, label text, geom annqa.rle, support int, score float8,
-                   mean_iou float8, members int[])
+                   mean_iou float8, members int[], cvat_score float8)
     AS 'MODULE_PATHNAME', 'annqa_consensus_rle'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
 COMMENT ON FUNCTION annqa.consensus(annqa.rle[], text[], text[], float8, float8, jsonb, text[]) IS

@@ -1880,8 +1880,8 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 					pairsum = 0;
 		int			npairs = 0;
 		BOX		   *out;
-		Datum		v[7];
-		bool		nl[7] = {false, false, false, false, false, false, false};
+		Datum		v[8];
+		bool		nl[8] = {false, false, false, false, false, false, false, false};
 		Datum	   *md;
 
 		nm = annqa_match_unit_vote(&u, un, lid, members, &best, &bestcount);
@@ -1936,6 +1936,18 @@ annqa_consensus_box(PG_FUNCTION_ARGS)
 		v[5] = Float8GetDatum(npairs ? pairsum / npairs : 1.0);
 		nl[5] = npairs == 0;
 		v[6] = PointerGetDatum(construct_array(md, nm, INT4OID, 4, true, TYPALIGN_INT));
+		{
+			/*
+			 * CVAT's score (intersect_merge.py): the label's share of the
+			 * raters times the mean IoU of the merged box with the members
+			 */
+			AnnqaBox	ob = fuse_mean ? mean : b[pick];
+			double		shape = 0;
+
+			for (i = 0; i < nm; i++)
+				shape += Max(0.0, annqa_geom_box_iou(&ob, &b[members[i]], false));
+			v[7] = Float8GetDatum((double) bestcount / u.nraters * (shape / nm));
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nl);
 	}
 	return (Datum) 0;

@@ -359,8 +359,8 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 		double		pairsum = 0;
 		int			npairs = 0;
 		struct varlena *maj;
-		Datum		v[7];
-		bool		nl[7] = {false, false, false, false, false, false, false};
+		Datum		v[8];
+		bool		nl[8] = {false, false, false, false, false, false, false, false};
 		Datum	   *md;
 
 		nm = annqa_match_unit_vote(&u, un, lid, members, &best, &bestcount);
@@ -406,6 +406,19 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 		v[5] = Float8GetDatum(npairs ? pairsum / npairs : 1.0);
 		nl[5] = npairs == 0;
 		v[6] = PointerGetDatum(construct_array(md, nm, INT4OID, 4, true, TYPALIGN_INT));
+		{
+			/*
+			 * CVAT's score (intersect_merge.py): the label's share of the
+			 * raters times the mean IoU of the merged mask with the members
+			 */
+			RleMask		om;
+			double		shape = 0;
+
+			annqa_rle_mask_decode(v[2], &om);
+			for (i = 0; i < nm; i++)
+				shape += Max(0.0, annqa_rle_mask_iou(&om, &mk[members[i]], false));
+			v[7] = Float8GetDatum((double) bestcount / u.nraters * (shape / nm));
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nl);
 	}
 	return (Datum) 0;

@@ -273,3 +273,11 @@ SELECT count(DISTINCT (image_file, unit)) AS units, count(*) AS pixels,
        count(*) FILTER (WHERE got = 1) AS consensus_pixels,
        count(*) FILTER (WHERE (got = 1) <> (2 * covers >= nm)) AS disagreeing_pixels
 FROM px;
+
+-- cvat_score of a mask consensus: A = the 4 x 4 square at the origin (16 pixels) by r1,
+-- B = its top half, 4 x 2 (8 pixels) by r2, one unit (IoU 0.5 >= 0.4).  The merged
+-- mask (pixels covered by at least (2 + 1) / 2 = 1 member) is A; shape score =
+-- (IoU(A, A) + IoU(A, B)) / 2 = (1 + 0.5) / 2 = 0.75; label score 2 / 2: 0.75
+SELECT support, score, annqa.area(geom) AS area, cvat_score
+FROM annqa.consensus(ARRAY[annqa.rle_from_box('{0,0,4,4}'::float8[], 10, 10), annqa.rle_from_box('{0,0,4,2}'::float8[], 10, 10)],
+                     '{car,car}', '{r1,r2}');

@@ -174,3 +174,11 @@ FROM (SELECT image_file, array_agg(bbox ORDER BY annotator) AS g, array_agg(name
              array_agg(annotator ORDER BY annotator) AS a
       FROM lm WHERE NOT deleted GROUP BY image_file) i,
      annqa.consensus(i.g, i.l, i.a, 0.5) c;
+
+-- CVAT's consensus score (intersect_merge.py: label score x shape score), as cvat_score.
+-- A = (0,1)-(29,17) by r2, B = (1,1)-(31,18) by r1, both car: IoU(A, B) = 448 / 526 = 0.851711;
+-- the mean box (0.5,1)-(30,17.5): IoU with A 456 / 494.75 = 0.921678, with B 478.5 / 518.25 =
+-- 0.923300, so B is the merged box; shape score = (IoU(B, A) + IoU(B, B)) / 2 = 0.925856;
+-- label score 2 / 2 = 1: cvat_score 0.925856 (annqa's own score: 1)
+SELECT label, geom, support, score, round(mean_iou::numeric, 6) AS mean_iou, round(cvat_score::numeric, 6) AS cvat_score
+FROM annqa.consensus(ARRAY[box '(0,1),(29,17)', box '(1,1),(31,18)'], '{car,car}', '{r2,r1}');
