@@ -10,6 +10,52 @@
 -- The exporter itself, optionally restricted to some items (items NULL: all):
 -- export_coco is this with items NULL; the release gate validates the export of
 -- a bounded sample of items through it (the same code path as a full export).
+-- The bbox an annotation is exported with: the imported COCO file's own
+-- (attributes.coco_bbox) while the stored box is still the one it gave (corners
+-- and back can differ in the last digit: (0.1 + 0.3) - 0.1), else the box's.
+CREATE FUNCTION annqa.io_coco_bbox(attributes jsonb, b box) RETURNS float8[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN jsonb_typeof(attributes->'coco_bbox') = 'array' AND jsonb_array_length(attributes->'coco_bbox') = 4
+                 AND annqa.io_is_numbers(attributes->'coco_bbox')
+                 AND annqa.to_xywh(annqa.xywh((attributes->'coco_bbox'->>0)::float8, (attributes->'coco_bbox'->>1)::float8,
+                                             (attributes->'coco_bbox'->>2)::float8, (attributes->'coco_bbox'->>3)::float8))
+                     = annqa.to_xywh(b)
+            THEN annqa.io_float8s(attributes->'coco_bbox') ELSE annqa.to_xywh(b) END;
+COMMENT ON FUNCTION annqa.io_coco_bbox(jsonb, box) IS
+    'exporter helper: the COCO bbox of an annotation (the imported file''s own while the stored box is unchanged)';
+
+-- The COCO object of one annotation on an iw x ih image: what export_coco writes,
+-- and what the gate's export check validates (one definition for both).  The
+-- callers pin extra_float_digits (float8 -> JSON goes through float8out).
+CREATE FUNCTION annqa.io_coco_object(n annqa.annotation, iw int, ih int) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+RETURN jsonb_strip_nulls(jsonb_build_object(
+    'id', n.annotation_id, 'image_id', n.item_id, 'category_id', n.class_id,
+    'bbox', to_jsonb(annqa.io_coco_bbox(n.attributes, n.box)),
+    -- no area given: the mask's pixels (a polygon rasterised as pycocotools does,
+    -- its parts unioned), or the box's w h
+    'area', coalesce(n.area,
+                     CASE n.kind WHEN 'mask' THEN annqa.area(n.mask)::float8
+                                 WHEN 'polygon' THEN CASE WHEN annqa.io_is_areal(n.polygon) AND iw > 0 AND ih > 0
+                                                               AND iw::bigint * ih <= 4294967295   -- an annqa.rle's limit
+                                                          THEN annqa.area(annqa.rle_from_geometry(n.polygon, ih, iw))::float8
+                                                          ELSE annqa.io_area(n.polygon) END
+                                 WHEN 'rbox' THEN annqa.area(n.rbox)
+                                 ELSE (annqa.io_coco_bbox(n.attributes, n.box))[3] * (annqa.io_coco_bbox(n.attributes, n.box))[4] END),
+    'score', n.score,
+    'iscrowd', n.is_crowd::int,
+    'segmentation', CASE WHEN n.mask IS NOT NULL THEN annqa.rle_jsonb(n.mask)
+                         WHEN n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon) THEN annqa.io_coco_polygons(n.polygon)
+                         WHEN n.rbox IS NOT NULL THEN jsonb_build_array(to_jsonb(annqa.corners(n.rbox)))
+                         ELSE '[]'::jsonb END,
+    'keypoints', CASE WHEN n.kind = 'keypoints' THEN to_jsonb(n.keypoints) END,
+    'num_keypoints', CASE WHEN n.kind = 'keypoints' THEN coalesce(
+        CASE WHEN jsonb_typeof(n.attributes->'num_keypoints') = 'number' THEN n.attributes->'num_keypoints' END,
+        to_jsonb((SELECT count(*) FROM generate_series(3, cardinality(n.keypoints), 3) k WHERE n.keypoints[k] > 0))) END,
+    'attributes', nullif(n.attributes - 'coco_bbox' - 'num_keypoints', '{}'::jsonb)));
+COMMENT ON FUNCTION annqa.io_coco_object(annqa.annotation, int, int) IS
+    'exporter helper: the COCO annotation object export_coco writes for one annotation (also validated by the gate''s export check)';
+
 CREATE FUNCTION annqa.io_coco_export(dataset text, release bigint, annotator text, items bigint[])
     RETURNS jsonb
     LANGUAGE plpgsql STABLE
@@ -55,44 +101,12 @@ BEGIN
           AND (release IS NULL OR i.batch_id = rel_batch)
           AND (items IS NULL OR i.item_id = ANY (items))),
     anns AS (
-        SELECT n.*, i.width AS iw, i.height AS ih
+        SELECT n AS a, n.annotation_id, i.width AS iw, i.height AS ih
         FROM annqa.annotation n JOIN imgs i USING (item_id) JOIN annqa.annotator a USING (annotator_id)
         WHERE n.kind IN ('box', 'rbox', 'polygon', 'mask', 'keypoints') AND n.class_id IS NOT NULL
           AND (CASE WHEN src IS NULL THEN a.kind = 'gold' ELSE a.annotator_id = src END)),
     out AS (
-        SELECT n.annotation_id, jsonb_strip_nulls(jsonb_build_object(
-            'id', n.annotation_id, 'image_id', n.item_id, 'category_id', n.class_id,
-            'bbox', to_jsonb(b.xb),
-            -- no area given: the mask's pixels (a polygon rasterised as pycocotools does,
-            -- its parts unioned), or the box's w h
-            'area', coalesce(n.area,
-                             CASE n.kind WHEN 'mask' THEN annqa.area(n.mask)::float8
-                                         WHEN 'polygon' THEN CASE WHEN annqa.io_is_areal(n.polygon) AND n.iw > 0 AND n.ih > 0
-                                                                  THEN annqa.area(annqa.rle_from_geometry(n.polygon, n.ih, n.iw))::float8
-                                                                  ELSE annqa.io_area(n.polygon) END
-                                         WHEN 'rbox' THEN annqa.area(n.rbox)
-                                         ELSE b.xb[3] * b.xb[4] END),
-            'score', n.score,
-            'iscrowd', n.is_crowd::int,
-            'segmentation', CASE WHEN n.mask IS NOT NULL THEN annqa.rle_jsonb(n.mask)
-                                 WHEN n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon) THEN annqa.io_coco_polygons(n.polygon)
-                                 WHEN n.rbox IS NOT NULL THEN jsonb_build_array(to_jsonb(annqa.corners(n.rbox)))
-                                 ELSE '[]'::jsonb END,
-            'keypoints', CASE WHEN n.kind = 'keypoints' THEN to_jsonb(n.keypoints) END,
-            'num_keypoints', CASE WHEN n.kind = 'keypoints' THEN coalesce(
-                CASE WHEN jsonb_typeof(n.attributes->'num_keypoints') = 'number' THEN n.attributes->'num_keypoints' END,
-                to_jsonb((SELECT count(*) FROM generate_series(3, cardinality(n.keypoints), 3) k WHERE n.keypoints[k] > 0))) END,
-            'attributes', nullif(n.attributes - 'coco_bbox' - 'num_keypoints', '{}'::jsonb))) AS o
-        FROM anns n,
-        -- the bbox: the imported file's own when the stored box is still the one it gave
-        -- (corners and back can differ in the last digit: (0.1 + 0.3) - 0.1)
-        LATERAL (SELECT CASE WHEN jsonb_typeof(n.attributes->'coco_bbox') = 'array' AND c.cb IS NOT NULL
-                              AND annqa.to_xywh(annqa.xywh(c.cb[1], c.cb[2], c.cb[3], c.cb[4])) = annqa.to_xywh(n.box)
-                             THEN c.cb ELSE annqa.to_xywh(n.box) END AS xb
-                 FROM (SELECT CASE WHEN jsonb_typeof(n.attributes->'coco_bbox') = 'array'
-                                    AND annqa.io_is_numbers(n.attributes->'coco_bbox')
-                                    AND jsonb_array_length(n.attributes->'coco_bbox') = 4
-                                   THEN annqa.io_float8s(n.attributes->'coco_bbox') END AS cb) c) b)
+        SELECT n.annotation_id, annqa.io_coco_object(n.a, n.iw, n.ih) AS o FROM anns n)
     SELECT jsonb_build_object(
         'info', jsonb_build_object('description', format('annqa export of dataset %s', dataset),
                                    'version', coalesce(ver, 'unreleased'),

@@ -91,25 +91,14 @@ CREATE FUNCTION annqa.io_coco_check_exported(n annqa.annotation, w float8, h flo
 RETURNS SETOF text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, annqa, pg_temp
+SET extra_float_digits = 3      -- the object's numbers go through float8out, as in the export
 AS $fn$
 DECLARE
     o jsonb;
 BEGIN
     BEGIN
-        -- the exporter's object (sql/58_export.sql, annqa.io_coco_export)
-        o := jsonb_strip_nulls(jsonb_build_object(
-            'id', n.annotation_id, 'image_id', n.item_id, 'category_id', n.class_id,
-            'bbox', to_jsonb(annqa.to_xywh(n.box)),
-            'area', coalesce(n.area,
-                             CASE n.kind WHEN 'mask' THEN annqa.area(n.mask)::float8
-                                         WHEN 'polygon' THEN annqa.io_area(n.polygon)
-                                         WHEN 'rbox' THEN annqa.area(n.rbox)
-                                         ELSE (annqa.to_xywh(n.box))[3] * (annqa.to_xywh(n.box))[4] END),
-            'iscrowd', n.is_crowd::int,
-            'segmentation', CASE WHEN n.mask IS NOT NULL THEN annqa.rle_jsonb(n.mask)
-                                 WHEN n.polygon IS NOT NULL AND annqa.io_is_areal(n.polygon) THEN annqa.io_coco_polygons(n.polygon)
-                                 WHEN n.rbox IS NOT NULL THEN jsonb_build_array(to_jsonb(annqa.corners(n.rbox)))
-                                 ELSE '[]'::jsonb END));
+        -- the exporter's own object (annqa.io_coco_object, sql/58_export.sql)
+        o := annqa.io_coco_object(n, w::int, h::int);
     EXCEPTION WHEN data_exception THEN
         RETURN NEXT 'export fails: ' || SQLERRM;
         RETURN;
