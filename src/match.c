@@ -1213,8 +1213,14 @@ annqa_match_tags(PG_FUNCTION_ARGS)
  */
 #define QSTATE_N 7
 
+/*
+ * The state's shape; with values, also its numbers (a state from outside:
+ * a custom INITCOND, a combine input, the final function's argument).  The
+ * transition function checks only the shape on every row: the numbers it adds
+ * to are checked by the combine and final functions every state ends in.
+ */
 static double *
-qstate_check(ArrayType *a, const char *fn)
+qstate_check(ArrayType *a, const char *fn, bool values)
 {
 	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != QSTATE_N || ARR_HASNULL(a) ||
 		ARR_ELEMTYPE(a) != FLOAT8OID)
@@ -1230,6 +1236,8 @@ qstate_check(ArrayType *a, const char *fn)
 		double	   *s = (double *) ARR_DATA_PTR(a);
 		int			k;
 
+		if (!values)
+			return s;
 		for (k = 0; k < QSTATE_N - 1; k++)
 			if (!(s[k] >= 0 && s[k] <= 9007199254740992.0 && s[k] == floor(s[k])))
 				ereport(ERROR,
@@ -1273,7 +1281,7 @@ annqa_quality_sfunc(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s: a transition function, callable only by an aggregate", fn)));
 	st = PG_ARGISNULL(0) ? qstate_new(aggcxt) : PG_GETARG_ARRAYTYPE_P(0);
-	s = qstate_check(st, fn);
+	s = qstate_check(st, fn, false);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(st);
 	{
@@ -1350,7 +1358,7 @@ annqa_quality_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	b = PG_GETARG_ARRAYTYPE_P(1);
-	sb = qstate_check(b, fn);
+	sb = qstate_check(b, fn, true);
 	if (PG_ARGISNULL(0))
 	{
 		old = MemoryContextSwitchTo(aggcxt);
@@ -1359,7 +1367,7 @@ annqa_quality_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
 	a = PG_GETARG_ARRAYTYPE_P(0);
-	sa = qstate_check(a, fn);
+	sa = qstate_check(a, fn, true);
 	for (k = 0; k < QSTATE_N; k++)
 		sa[k] += sb[k];
 	PG_RETURN_ARRAYTYPE_P(a);
@@ -1384,7 +1392,7 @@ annqa_quality_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = qstate_check(PG_GETARG_ARRAYTYPE_P(0), fn);
+	s = qstate_check(PG_GETARG_ARRAYTYPE_P(0), fn, true);
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "%s: return type must be a row type", fn);
 	td = BlessTupleDesc(td);
@@ -2075,12 +2083,8 @@ annqa_overlap_count(PG_FUNCTION_ARGS)
 
 	if (ARR_ELEMTYPE(arr) != BOXOID)
 		elog(ERROR, "%s: expected box[]", fn);
-	if (n == 1)
-		annqa_box_check(&b[0], fn);	/* checked like any other input */
-	if (n < 2)
-		PG_RETURN_INT64(0);
-	v = palloc(sizeof(OvBox) * n);
-	for (i = 0; i < n; i++)
+	v = palloc(sizeof(OvBox) * Max(n, 1));
+	for (i = 0; i < n; i++)		/* every box is checked, also a lone one */
 	{
 		annqa_box_check(&b[i], fn);
 		/* box_in and every box constructor keep high >= low */
@@ -2089,6 +2093,8 @@ annqa_overlap_count(PG_FUNCTION_ARGS)
 		v[i].ly = Min(b[i].low.y, b[i].high.y);
 		v[i].hy = Max(b[i].low.y, b[i].high.y);
 	}
+	if (n < 2)
+		PG_RETURN_INT64(0);
 	qsort(v, n, sizeof(OvBox), ovbox_cmp);
 	for (i = 0; i < n; i++)
 	{

@@ -359,6 +359,8 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 		double		pairsum = 0;
 		int			npairs = 0;
 		struct varlena *maj;
+		RleMask		mm,
+				   *om;			/* the merged mask, decoded */
 		Datum		v[8];
 		bool		nl[8] = {false, false, false, false, false, false, false, false};
 		Datum	   *md;
@@ -374,14 +376,14 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 			}
 		/* pixels covered by at least half of the members */
 		maj = majority_mask(mk, members, nm, (nm + 1) / 2, fn);
+		annqa_rle_mask_decode(PointerGetDatum(maj), &mm);
+		om = &mm;
 		if (fuse_nearest)
 		{
 			/* the member with the highest IoU with the majority mask */
-			RleMask		mm;
 			double		bestiou = -1;
 			int			pick = members[0];
 
-			annqa_rle_mask_decode(PointerGetDatum(maj), &mm);
 			for (i = 0; i < nm; i++)
 			{
 				double		s = annqa_rle_mask_iou(&mk[members[i]], &mm, false);
@@ -393,6 +395,7 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 				}
 			}
 			v[2] = elems[pick];
+			om = &mk[pick];		/* already decoded */
 		}
 		else
 			v[2] = PointerGetDatum(maj);
@@ -411,12 +414,10 @@ annqa_consensus_rle(PG_FUNCTION_ARGS)
 			 * CVAT's score (intersect_merge.py): the label's share of the
 			 * raters times the mean IoU of the merged mask with the members
 			 */
-			RleMask		om;
 			double		shape = 0;
 
-			annqa_rle_mask_decode(v[2], &om);
 			for (i = 0; i < nm; i++)
-				shape += Max(0.0, annqa_rle_mask_iou(&om, &mk[members[i]], false));
+				shape += Max(0.0, annqa_rle_mask_iou(om, &mk[members[i]], false));
 			v[7] = Float8GetDatum((double) bestcount / u.nraters * (shape / nm));
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nl);

@@ -54,8 +54,8 @@ annqa_match_workspace_size(int ng, int nt)
 		return 0;
 	return a + ALIGN8(cells * sizeof(double)) +
 		ALIGN8(((size_t) (ng > nt ? ng : nt) + 1) * sizeof(int)) +	/* res */
-		ALIGN8(((size_t) ng + 1) * sizeof(int)) * 3 +
-		ALIGN8(((size_t) nt + 1) * sizeof(int)) * 3 + 64;
+		ALIGN8(((size_t) ng + 1) * sizeof(int)) * 2 +
+		ALIGN8(((size_t) nt + 1) * sizeof(int)) * 2 + 64;
 }
 
 /*
@@ -171,10 +171,8 @@ annqa_match_run(const AnnqaMatchInput *in, AnnqaMatchOutput *out, void *workspac
 	double	   *cost = (double *) p;
 	int		   *g1,
 			   *g2,
-			   *g3,
 			   *t1,
 			   *t2,
-			   *t3,
 			   *res;
 	void	   *aws;
 	int			n1g = 0,
@@ -193,13 +191,9 @@ annqa_match_run(const AnnqaMatchInput *in, AnnqaMatchOutput *out, void *workspac
 	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
 	g2 = (int *) p;
 	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
-	g3 = (int *) p;
-	p += ALIGN8(((size_t) in->ng + 1) * sizeof(int));
 	t1 = (int *) p;
 	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
 	t2 = (int *) p;
-	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
-	t3 = (int *) p;
 	p += ALIGN8(((size_t) in->nt + 1) * sizeof(int));
 	aws = p;
 
@@ -223,7 +217,7 @@ annqa_match_run(const AnnqaMatchInput *in, AnnqaMatchOutput *out, void *workspac
 	rc = run_pass(in, out, in->two_pass, m > 0, g1, n1g, t1, in->nt, g2, &n2g, t2, &n2t,
 				  cost, res, aws, interrupt, arg);
 	if (rc == ANNQA_ASSIGN_OK && in->two_pass && n2g > 0 && n2t > 0)
-		rc = run_pass(in, out, false, m > 0, g2, n2g, t2, n2t, g3, &n3g, t3, &n3t,
+		rc = run_pass(in, out, false, m > 0, g2, n2g, t2, n2t, g1, &n3g, t1, &n3t,	/* leftovers unused */
 					  cost, res, aws, interrupt, arg);
 	if (rc != ANNQA_ASSIGN_OK)
 		return rc;
